@@ -1,0 +1,45 @@
+"""patientapp: questionnaires, scores and home exercise for Danish physiotherapy courses."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from . import config, db, errors, i18n, security, templating
+from .content import load_content
+from .extensions import babel, csrf
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application: configuration, extensions, content, then features."""
+    app = Flask(__name__, instance_relative_config=True)
+    config.load(app, test_config)
+    _make_instance_folder(app)
+    _init_extensions(app)
+    app.extensions["content"] = load_content(app.config["CONTENT_DIR"])
+    _register_features(app)
+    return app
+
+
+def _make_instance_folder(app: Flask) -> None:
+    from pathlib import Path
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+
+
+def _register_features(app: Flask) -> None:
+    from . import cli, web
+    from .questionnaires import bp as questionnaires_bp
+
+    app.register_blueprint(web.bp)
+    app.register_blueprint(questionnaires_bp)
+    cli.init_app(app)

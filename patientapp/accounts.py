@@ -1,0 +1,45 @@
+"""Clinics and clinician accounts: creation and password hashing (werkzeug's scrypt)."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .db import now
+
+ROLES = ("clinician", "admin")
+
+
+def save_clinic(db: Database, name: str, phone: str = "", email: str = "") -> int:
+    return db.execute("INSERT INTO clinics (name, phone, email, created_at) VALUES (?, ?, ?, ?)",
+                      [name, phone, email, now()]).lastrowid
+
+
+def get_clinic_by_name(db: Database, name: str) -> dict | None:
+    rows = list(db.query("SELECT * FROM clinics WHERE name = ?", [name]))
+    return rows[0] if rows else None
+
+
+def get_clinician_by_email(db: Database, email: str) -> dict | None:
+    rows = list(db.query("SELECT * FROM clinicians WHERE email = ?", [email.strip()]))
+    return rows[0] if rows else None
+
+
+def save_clinician(db: Database, clinic_id: int, email: str, name: str, password: str,
+                   role: str = "clinician", language: str = "da") -> int:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {ROLES}")
+    return db.execute(
+        "INSERT INTO clinicians (clinic_id, email, name, password_hash, role, language,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [clinic_id, email.strip(), name, generate_password_hash(password), role, language,
+         now()]).lastrowid
+
+
+def set_password(db: Database, clinician_id: int, password: str) -> None:
+    db.execute("UPDATE clinicians SET password_hash = ?, failed_logins = 0, locked_until = NULL"
+               " WHERE id = ?", [generate_password_hash(password), clinician_id])
+
+
+def password_matches(clinician: dict, password: str) -> bool:
+    return check_password_hash(clinician["password_hash"], password)

@@ -1,0 +1,58 @@
+"""Command-line tools: ``flask --app patientapp demo`` and ``export-csv``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from .db import get_db, migrate
+from .demo import create_demo
+from .exports import list_score_rows, write_csv
+
+
+@click.command("demo")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+@click.option("--password", default=None, help="Use this clinician password (default: random).")
+@with_appcontext
+def demo_command(as_json: bool, password: str | None) -> None:
+    """Create a demo clinic, clinician and patients; print the login and patient links."""
+    db = get_db()
+    migrate(db)
+    result = create_demo(db, current_app.extensions["content"],
+                         current_app.config["BASE_URL"].rstrip("/"), date.today(),
+                         password or current_app.config.get("DEMO_PASSWORD"))
+    if as_json:
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        return
+    clinician = result["clinician"]
+    click.echo("Demo clinic ready.\n")
+    click.echo(f"Clinician login: {clinician['login_url']}")
+    click.echo(f"  e-mail:   {clinician['email']}\n  password: {clinician['password']}\n")
+    click.echo("Patient links (open on a phone or in a narrow browser window):")
+    for patient in result["patients"]:
+        click.echo(f"  {patient['name']:<16} {patient['pathway']:<24} {patient['timepoint']:<12}"
+                   f" {patient['link']}")
+
+
+@click.command("export-csv")
+@click.option("--since", default=None, help="Only scores submitted on or after this date "
+                                            "(YYYY-MM-DD).")
+@with_appcontext
+def export_csv_command(since: str | None) -> None:
+    """Write one CSV row per score to standard output (no names or contact details)."""
+    if since:
+        try:
+            date.fromisoformat(since)
+        except ValueError:
+            raise click.BadParameter("use the form YYYY-MM-DD", param_hint="--since") from None
+    write_csv(list_score_rows(get_db(), since=since), sys.stdout)
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(demo_command)
+    app.cli.add_command(export_csv_command)

@@ -1,0 +1,68 @@
+"""Configuration: defaults, then ``instance/config.py``, then ``PATIENTAPP_*`` variables.
+
+Every path is absolute. ``check_production`` refuses a production start that still
+uses the development secret key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - a marker, refused in production
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration is unsafe or incomplete for the way the app was started."""
+
+
+def defaults(instance_path: str) -> dict:
+    """Settings that work for a demo on one machine."""
+    return {
+        "SECRET_KEY": DEV_SECRET_KEY,
+        "DATABASE": str(Path(instance_path) / "patientapp.sqlite3"),
+        "BASE_URL": "http://127.0.0.1:5000",
+        "CONTENT_DIR": str(PROJECT_ROOT / "content"),
+        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
+        "BABEL_DEFAULT_LOCALE": "da",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Copenhagen",
+        "LANGUAGES": ["da", "en"],
+        # A questionnaire page posts a few hundred bytes; nothing legitimate is near this.
+        "MAX_CONTENT_LENGTH": 64 * 1024,
+        # Patients may leave a page open for hours; the token lives as long as the session.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "patientapp_session",
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "CLINICIAN_SESSION_MINUTES": 30,
+        "TOKEN_BYTES": 32,
+        "DEMO_PASSWORD": None,
+    }
+
+
+def load(app: Flask, test_config: dict | None) -> None:
+    """Apply the configuration layers in order; later layers win."""
+    app.config.from_mapping(defaults(app.instance_path))
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("PATIENTAPP")
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.config.setdefault("SESSION_COOKIE_SECURE", app.config["BASE_URL"].startswith("https://"))
+    for key in ("DATABASE", "CONTENT_DIR", "BABEL_TRANSLATION_DIRECTORIES"):
+        if app.config[key] != ":memory:":
+            app.config[key] = str(Path(app.config[key]).expanduser().resolve())
+
+
+def check_production(app: Flask) -> None:
+    """Refuse to serve real patients with settings that are only fit for a demo."""
+    if app.config["SECRET_KEY"] in (DEV_SECRET_KEY, "", None):
+        raise ConfigurationError(
+            "PATIENTAPP_SECRET_KEY is not set. Generate one with "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'` and set it in the "
+            "environment before starting the production server."
+        )
+    if len(str(app.config["SECRET_KEY"])) < 32:
+        raise ConfigurationError("PATIENTAPP_SECRET_KEY must be at least 32 characters long.")

@@ -1,0 +1,299 @@
+"""Loaders for everything under ``content/``: validated once at start-up, then cached.
+
+A malformed file stops the app with a ContentError that names the file and the
+problem, so a clinic editing wording finds its mistake before a patient does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+LOCALES = ("da", "en")
+SECTION_IDS = {
+    "odi": ["pain_intensity", "personal_care", "lifting", "walking", "sitting", "standing",
+            "sleeping", "sex_life", "social_life", "travelling"],
+    "ndi": ["pain_intensity", "personal_care", "lifting", "reading", "headaches",
+            "concentration", "work", "driving", "sleeping", "recreation"],
+}
+NPRS_SITES = ("back", "leg", "neck", "arm")
+SAFETY_LEVELS = ("emergency", "urgent")
+INSTRUMENT_KINDS = {"odi": "sections", "ndi": "sections", "nprs": "nprs", "psfs": "psfs",
+                    "safety": "safety"}
+COMMON_FIELDS = ("title", "short_title", "version", "source", "copyright", "rendering_note",
+                 "intro")
+KIND_FIELDS = {
+    "sections": (),
+    "nprs": ("low_anchor", "high_anchor"),
+    "psfs": ("activities_question", "activities_hint", "activity_label", "rerate_intro",
+             "rating_question", "low_anchor", "high_anchor"),
+    "safety": (),
+}
+PATHWAY_IDS = ("primary-low-back-pain", "lumbar-radiculopathy", "cervical-radiculopathy")
+
+
+class ContentError(ValueError):
+    """A content file is missing, malformed or inconsistent."""
+
+    def __init__(self, path: Path | str, problem: str):
+        super().__init__(f"{path}: {problem}")
+        self.path = str(path)
+        self.problem = problem
+
+
+def read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ContentError(path, f"cannot be read as YAML ({exc})") from None
+    if not isinstance(data, dict):
+        raise ContentError(path, "must be a mapping of fields")
+    return data
+
+
+def require(path: Path, data: dict, key: str, kind: type | tuple = str) -> Any:
+    """Return ``data[key]`` or raise a ContentError naming the file and field."""
+    if key not in data or data[key] is None:
+        raise ContentError(path, f"the field '{key}' is missing")
+    value = data[key]
+    if not isinstance(value, kind) or (isinstance(value, str) and not value.strip()):
+        raise ContentError(path, f"the field '{key}' is empty or of the wrong type")
+    return value
+
+
+# --- questionnaires -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Questionnaire:
+    """One instrument in one language, as written in its content file."""
+
+    id: str
+    locale: str
+    kind: str
+    data: dict = field(repr=False, hash=False, compare=False)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.data[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def section(self, number: int) -> dict:
+        return self.data["sections"][number - 1]
+
+    def safety_items(self, pathway: str) -> list[dict]:
+        return [item for item in self.data["items"] if pathway in item["pathways"]]
+
+
+def _check_sections(path: Path, data: dict) -> None:
+    sections = require(path, data, "sections", list)
+    expected = SECTION_IDS[data["id"]]
+    ids = [s.get("id") if isinstance(s, dict) else None for s in sections]
+    if ids != expected:
+        raise ContentError(path, f"sections must be, in order: {', '.join(expected)}")
+    for section in sections:
+        require(path, section, "title")
+        options = require(path, section, "options", list)
+        if len(options) != 6 or not all(isinstance(o, str) and o.strip() for o in options):
+            raise ContentError(path, f"section '{section['id']}' needs exactly 6 statements")
+        if "not_applicable" in section:
+            require(path, section, "not_applicable")
+
+
+def _check_nprs(path: Path, data: dict) -> None:
+    sites = require(path, data, "sites", dict)
+    for site in NPRS_SITES:
+        if not isinstance(sites.get(site), dict):
+            raise ContentError(path, f"the pain site '{site}' is missing")
+        require(path, sites[site], "label")
+        require(path, sites[site], "question")
+
+
+def _check_safety(path: Path, data: dict) -> None:
+    items = require(path, data, "items", list)
+    advice = require(path, data, "advice", dict)
+    for level in SAFETY_LEVELS:
+        require(path, advice, level)
+    seen = set()
+    for item in items:
+        item_id = require(path, item, "id")
+        if item_id in seen:
+            raise ContentError(path, f"the item id '{item_id}' is used twice")
+        seen.add(item_id)
+        require(path, item, "question")
+        if item.get("level") not in SAFETY_LEVELS:
+            raise ContentError(path, f"item '{item_id}' needs a level: emergency or urgent")
+        pathways = require(path, item, "pathways", list)
+        if unknown := set(pathways) - set(PATHWAY_IDS):
+            raise ContentError(path, f"item '{item_id}' names unknown pathways {sorted(unknown)}")
+
+
+KIND_CHECKS = {"sections": _check_sections, "nprs": _check_nprs, "safety": _check_safety,
+               "psfs": lambda path, data: None}
+
+
+def load_questionnaire(path: Path) -> Questionnaire:
+    data = read_yaml(path)
+    instrument, _, locale = path.stem.partition(".")
+    if data.get("id") != instrument or data.get("locale") != locale:
+        raise ContentError(path, f"'id' and 'locale' must match the file name ({instrument}, "
+                                 f"{locale})")
+    kind = INSTRUMENT_KINDS.get(instrument)
+    if kind is None or data.get("kind") != kind:
+        raise ContentError(path, f"unknown instrument or kind; expected kind '{kind}'")
+    for key in COMMON_FIELDS + KIND_FIELDS[kind]:
+        require(path, data, key)
+    KIND_CHECKS[kind](path, data)
+    return Questionnaire(id=instrument, locale=locale, kind=kind, data=data)
+
+
+def _check_same_structure(by_locale: dict[str, Questionnaire]) -> None:
+    """Both languages must ask the same questions, so answers mean the same in each."""
+    shapes = {}
+    for locale, q in by_locale.items():
+        if q.kind == "sections":
+            shapes[locale] = [(s["id"], "not_applicable" in s) for s in q.sections]
+        elif q.kind == "safety":
+            shapes[locale] = [(i["id"], i["level"], tuple(i["pathways"])) for i in q.items]
+    if len({repr(s) for s in shapes.values()}) > 1:
+        first = next(iter(by_locale.values()))
+        raise ContentError(first.id, "the Danish and English files ask different questions")
+
+
+# --- pathways -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TimepointSpec:
+    key: str
+    code: str
+    names: dict
+    anchor: str
+    offset_days: int
+    questionnaires: tuple[str, ...]
+    send_days_before: int
+    remind_days_before: int | None
+    expires_days_after: int
+    final: bool = False
+    follow_up: bool = False
+
+
+@dataclass(frozen=True)
+class Pathway:
+    id: str
+    names: dict
+    nprs_sites: tuple[str, ...]
+    timepoints: tuple[TimepointSpec, ...]
+    follow_up_limit_months: int = 12
+
+    def timepoint(self, key: str) -> TimepointSpec:
+        return next(t for t in self.timepoints if t.key == key)
+
+
+def _load_timepoint(path: Path, raw: dict) -> TimepointSpec:
+    if not isinstance(raw, dict):
+        raise ContentError(path, "each timepoint must be a mapping")
+    key = require(path, raw, "key")
+    names = require(path, raw, "names", dict)
+    if set(names) != set(LOCALES):
+        raise ContentError(path, f"timepoint '{key}' needs names in {', '.join(LOCALES)}")
+    if raw.get("anchor") not in ("first_visit", "final"):
+        raise ContentError(path, f"timepoint '{key}': anchor must be first_visit or final")
+    questionnaires = require(path, raw, "questionnaires", list)
+    if unknown := set(questionnaires) - {"odi", "ndi", "nprs", "psfs"}:
+        raise ContentError(path, f"timepoint '{key}' names unknown questionnaires "
+                                 f"{sorted(unknown)}")
+    for number in ("offset_days", "send_days_before", "expires_days_after"):
+        if require(path, raw, number, int) < 0:
+            raise ContentError(path, f"timepoint '{key}': {number} cannot be negative")
+    remind = raw.get("remind_days_before")
+    if remind is not None and (not isinstance(remind, int) or remind >= raw["send_days_before"]):
+        raise ContentError(path, f"timepoint '{key}': remind_days_before must be a whole "
+                                 "number smaller than send_days_before")
+    return TimepointSpec(
+        key=key, code=str(require(path, raw, "code")), names=names, anchor=raw["anchor"],
+        offset_days=raw["offset_days"], questionnaires=tuple(questionnaires),
+        send_days_before=raw["send_days_before"], remind_days_before=remind,
+        expires_days_after=raw["expires_days_after"], final=bool(raw.get("final")),
+        follow_up=bool(raw.get("follow_up")),
+    )
+
+
+def load_pathway(path: Path) -> Pathway:
+    data = read_yaml(path)
+    pathway_id = require(path, data, "id")
+    if pathway_id != path.stem:
+        raise ContentError(path, f"'id' must match the file name ({path.stem})")
+    names = require(path, data, "names", dict)
+    if set(names) != set(LOCALES):
+        raise ContentError(path, f"'names' needs {', '.join(LOCALES)}")
+    sites = require(path, data, "nprs_sites", list)
+    if not sites or set(sites) - set(NPRS_SITES):
+        raise ContentError(path, f"'nprs_sites' must be taken from {', '.join(NPRS_SITES)}")
+    timepoints = tuple(_load_timepoint(path, t) for t in require(path, data, "timepoints", list))
+    keys = [t.key for t in timepoints]
+    if len(set(keys)) != len(keys) or not timepoints or keys[0] != "baseline":
+        raise ContentError(path, "timepoint keys must be unique and start with 'baseline'")
+    finals = [t for t in timepoints if t.final]
+    if len(finals) != 1:
+        raise ContentError(path, "exactly one timepoint must be marked final: true")
+    if any(t.anchor == "final" and not t.follow_up for t in timepoints):
+        raise ContentError(path, "only follow-up timepoints may be anchored on the final visit")
+    return Pathway(id=pathway_id, names=names, nprs_sites=tuple(sites), timepoints=timepoints,
+                   follow_up_limit_months=int(data.get("follow_up_limit_months", 12)))
+
+
+# --- the whole library ------------------------------------------------------------
+
+@dataclass
+class Content:
+    """Everything in content/, validated."""
+
+    root: Path
+    questionnaires: dict[tuple[str, str], Questionnaire]
+    pathways: dict[str, Pathway]
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def questionnaire(self, instrument: str, locale: str) -> Questionnaire:
+        """The instrument in ``locale``, falling back to the other language."""
+        for candidate in (locale, *LOCALES):
+            if (instrument, candidate) in self.questionnaires:
+                return self.questionnaires[(instrument, candidate)]
+        raise KeyError(instrument)
+
+    def pathway(self, pathway_id: str) -> Pathway:
+        return self.pathways[pathway_id]
+
+
+def load_questionnaires(root: Path) -> dict[tuple[str, str], Questionnaire]:
+    folder = root / "questionnaires"
+    found = {}
+    for path in sorted(folder.glob("*.yaml")):
+        q = load_questionnaire(path)
+        found[(q.id, q.locale)] = q
+    for instrument in INSTRUMENT_KINDS:
+        by_locale = {loc: found[(instrument, loc)] for loc in LOCALES
+                     if (instrument, loc) in found}
+        if set(by_locale) != set(LOCALES):
+            raise ContentError(folder, f"'{instrument}' needs a file in each of "
+                                       f"{', '.join(LOCALES)}")
+        _check_same_structure(by_locale)
+    return found
+
+
+def load_pathways(root: Path) -> dict[str, Pathway]:
+    pathways = {p.id: p for p in map(load_pathway, sorted((root / "pathways").glob("*.yaml")))}
+    if missing := set(PATHWAY_IDS) - set(pathways):
+        raise ContentError(root / "pathways", f"missing pathways: {sorted(missing)}")
+    return pathways
+
+
+def load_content(root: str | Path) -> Content:
+    """Load and validate all content; raise ContentError on the first problem."""
+    root = Path(root)
+    if not root.is_dir():
+        raise ContentError(root, "the content folder does not exist")
+    return Content(root=root, questionnaires=load_questionnaires(root),
+                   pathways=load_pathways(root))

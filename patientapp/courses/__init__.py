@@ -1,0 +1,1 @@
+"""Courses: enrolment on a pathway and the dated timepoints that follow from it."""

@@ -1,0 +1,169 @@
+"""Database access for patients, courses, timepoints and invitation links."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+from sqlite_utils import Database
+
+from ..content import Pathway
+from ..db import now, write_transaction
+from ..security import hash_token, new_token
+from ..timeutil import end_of_day, iso, parse_date, utcnow
+from .schedule import PlannedTimepoint, plan
+
+
+@dataclass(frozen=True)
+class NewPatient:
+    clinic_id: int
+    name: str
+    email: str = ""
+    phone: str = ""
+    language: str = "da"
+
+
+def new_pseudonym() -> str:
+    """A random, meaningless identifier used wherever the clinic's system sees the patient."""
+    return "pa-" + secrets.token_hex(8)
+
+
+def save_patient(db: Database, patient: NewPatient) -> int:
+    cursor = db.execute(
+        "INSERT INTO patients (clinic_id, pseudonym, name, email, phone, language, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [patient.clinic_id, new_pseudonym(), patient.name, patient.email, patient.phone,
+         patient.language, now()],
+    )
+    return cursor.lastrowid
+
+
+def _timepoint_row(course_id: int, tp: PlannedTimepoint) -> dict:
+    return {
+        "course_id": course_id, "key": tp.key, "position": tp.position, "code": tp.code,
+        "visit_date": tp.visit_date.isoformat(),
+        "questionnaires": json.dumps(list(tp.questionnaires)),
+        "send_at": tp.send_on.isoformat(),
+        "remind_at": tp.remind_on.isoformat() if tp.remind_on else None,
+        "expires_at": iso(end_of_day(tp.expires_on)),
+        "is_final": int(tp.is_final),
+        "warning": json.dumps(tp.warning) if tp.warning else None,
+    }
+
+
+def enrol(
+    db: Database,
+    patient: NewPatient,
+    pathway: Pathway,
+    first_visit: date,
+    referral_date: date | None = None,
+) -> int:
+    """Create the patient, the course and its dated timepoints in one transaction."""
+    planned = plan(pathway, first_visit, referral_date)
+    with write_transaction(db):
+        patient_id = save_patient(db, patient)
+        course_id = db.execute(
+            "INSERT INTO courses (clinic_id, patient_id, pathway, referral_date, first_visit,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [patient.clinic_id, patient_id, pathway.id,
+             referral_date.isoformat() if referral_date else None, first_visit.isoformat(),
+             now()],
+        ).lastrowid
+        for tp in planned:
+            db.table("timepoints").insert(_timepoint_row(course_id, tp))
+    return course_id
+
+
+def get_course(db: Database, course_id: int) -> dict | None:
+    rows = list(db.query(
+        "SELECT courses.*, patients.name AS patient_name, patients.language,"
+        " patients.email, patients.phone, patients.pseudonym"
+        " FROM courses JOIN patients ON patients.id = courses.patient_id WHERE courses.id = ?",
+        [course_id]))
+    return rows[0] if rows else None
+
+
+def list_timepoints(db: Database, course_id: int) -> list[dict]:
+    rows = db.query("SELECT * FROM timepoints WHERE course_id = ? ORDER BY position", [course_id])
+    return [_decode_timepoint(row) for row in rows]
+
+
+def _decode_timepoint(row: dict) -> dict:
+    row["questionnaires"] = json.loads(row["questionnaires"])
+    row["warning"] = json.loads(row["warning"]) if row.get("warning") else None
+    return row
+
+
+def get_timepoint(db: Database, timepoint_id: int) -> dict | None:
+    rows = list(db.query("SELECT * FROM timepoints WHERE id = ?", [timepoint_id]))
+    return _decode_timepoint(rows[0]) if rows else None
+
+
+def replan(db: Database, course_id: int, pathway: Pathway, moved: dict[str, date]) -> None:
+    """Move visit dates; dates of submitted timepoints and all answers stay as they are."""
+    course = get_course(db, course_id)
+    current = {tp["key"]: tp for tp in list_timepoints(db, course_id)}
+    keep = {key: parse_date(tp["visit_date"]) for key, tp in current.items() if tp["submitted_at"]}
+    planned = plan(pathway, parse_date(course["first_visit"]),
+                   parse_date(course["referral_date"]) if course["referral_date"] else None,
+                   {**moved, **keep})
+    with write_transaction(db):
+        for tp in planned:
+            if current[tp.key]["submitted_at"]:
+                continue
+            row = _timepoint_row(course_id, tp)
+            db.table("timepoints").update(current[tp.key]["id"], row)
+            db.execute("UPDATE invitations SET expires_at = ? WHERE timepoint_id = ?",
+                       [row["expires_at"], current[tp.key]["id"]])
+
+
+def create_invitation(db: Database, timepoint: dict) -> str:
+    """A new link token for ``timepoint``; only its hash is stored. Returns the token."""
+    token, token_hash = new_token()
+    db.table("invitations").insert({
+        "course_id": timepoint["course_id"], "timepoint_id": timepoint["id"],
+        "token_hash": token_hash, "created_at": now(), "expires_at": timepoint["expires_at"],
+    })
+    return token
+
+
+def find_invitation(db: Database, token: str) -> dict | None:
+    """The invitation behind ``token`` with its course, patient, clinic and timepoint."""
+    if not token or len(token) > 128:
+        return None
+    rows = list(db.query(
+        "SELECT invitations.id AS invitation_id, invitations.expires_at,"
+        " invitations.revoked_at, invitations.timepoint_id, courses.id AS course_id,"
+        " courses.pathway, courses.consent, courses.status AS course_status,"
+        " courses.clinic_id, courses.patient_id, patients.language,"
+        " clinics.name AS clinic_name, clinics.phone AS clinic_phone"
+        " FROM invitations"
+        " JOIN courses ON courses.id = invitations.course_id"
+        " JOIN patients ON patients.id = courses.patient_id"
+        " JOIN clinics ON clinics.id = courses.clinic_id"
+        " WHERE invitations.token_hash = ?", [hash_token(token)]))
+    return rows[0] if rows else None
+
+
+def invitation_is_usable(invitation: dict) -> bool:
+    return not invitation["revoked_at"] and invitation["expires_at"] > iso(utcnow())
+
+
+def touch_invitation(db: Database, invitation_id: int) -> None:
+    db.execute("UPDATE invitations SET last_used_at = ? WHERE id = ?", [now(), invitation_id])
+
+
+def set_patient_language(db: Database, patient_id: int, language: str) -> None:
+    db.execute("UPDATE patients SET language = ? WHERE id = ?", [language, patient_id])
+
+
+def record_consent(db: Database, course_id: int, status: str, method: str = "online",
+                   clinician_id: int | None = None) -> None:
+    """Record a consent decision (kept as history) and make it the course's current one."""
+    with write_transaction(db):
+        db.execute(
+            "INSERT INTO consents (course_id, status, method, recorded_by, recorded_at)"
+            " VALUES (?, ?, ?, ?, ?)", [course_id, status, method, clinician_id, now()])
+        db.execute("UPDATE courses SET consent = ? WHERE id = ?", [status, course_id])

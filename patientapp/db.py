@@ -1,0 +1,88 @@
+"""The SQLite database: connection per request, migrations, and ``flask init-db``.
+
+SQLite runs in WAL mode with a busy timeout and ``synchronous=FULL`` so that a
+commit that returned is on disk. Writes that span several statements go through
+``write_transaction()``, which takes the write lock up front (BEGIN IMMEDIATE) so
+two requests never deadlock upgrading a read lock.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import click
+from flask import Flask, current_app, g
+from sqlite_utils import Database
+
+from .migrations import migrations
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def connect(path: str) -> Database:
+    """Open the database with the pragmas every connection needs."""
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    db = Database(conn)
+    if path != ":memory:":
+        db.execute("PRAGMA journal_mode=WAL")
+    db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute("PRAGMA foreign_keys=ON")
+    return db
+
+
+def get_db() -> Database:
+    """The request's database connection, opened on first use."""
+    if "db" not in g:
+        g.db = connect(current_app.config["DATABASE"])
+    return g.db
+
+
+def close_db(_exc: BaseException | None = None) -> None:
+    db = g.pop("db", None)
+    if db is not None:
+        db.close()
+
+
+@contextmanager
+def write_transaction(db: Database) -> Iterator[Database]:
+    """One atomic write: all statements inside commit together or not at all."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.conn.commit()
+
+
+def now() -> str:
+    """The current time as an ISO 8601 UTC string, the format every table stores."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def migrate(db: Database) -> list[str]:
+    """Apply pending migrations; return the names applied."""
+    pending = [m.name for m in migrations.pending(db)]
+    migrations.apply(db)
+    return pending
+
+
+def init_app(app: Flask) -> None:
+    app.teardown_appcontext(close_db)
+    app.cli.add_command(init_db_command)
+
+
+@click.command("init-db")
+def init_db_command() -> None:
+    """Create the database, or bring its schema up to date (safe to run again)."""
+    applied = migrate(get_db())
+    click.echo(f"Database ready at {current_app.config['DATABASE']} "
+               f"({len(applied)} migration(s) applied).")

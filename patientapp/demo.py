@@ -1,0 +1,122 @@
+"""Demo data: a clinic, an admin clinician and patients on every pathway at different stages.
+
+The answers are entered through the same functions the patient pages use, so the
+scores and alerts in the demo are computed exactly as real ones would be.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlite_utils import Database
+
+from . import accounts
+from .content import Content
+from .courses import queries as courses
+from .questionnaires import queries as answers_db
+
+DEMO_CLINIC = "Fysioterapi Demo"
+DEMO_EMAIL = "demo@clinic.example"
+
+# Answers per timepoint, as stored by the patient pages.
+BACK_BASELINE = {
+    "odi": {"pain_intensity": 3, "personal_care": 1, "lifting": 3, "walking": 2, "sitting": 3,
+            "standing": 2, "sleeping": 2, "sex_life": "na", "social_life": 2, "travelling": 2},
+    "psfs": {"activities": ["Tage strømper på", "Se en hel film", "Bære en indkøbspose"],
+             "ratings": {"1": 3, "2": 4, "3": 2}},
+}
+BACK_BETTER = {
+    "odi": {"pain_intensity": 1, "personal_care": 0, "lifting": 1, "walking": 1, "sitting": 1,
+            "standing": 1, "sleeping": 0, "sex_life": 1, "social_life": 1, "travelling": 1},
+    "psfs": {"ratings": {"1": 7, "2": 8, "3": 6}},
+}
+NECK_BASELINE = {
+    "ndi": {"pain_intensity": 3, "personal_care": 1, "lifting": 2, "reading": 3, "headaches": 2,
+            "concentration": 2, "work": 3, "driving": "na", "sleeping": 3, "recreation": 3},
+    "psfs": {"activities": ["Arbejde ved computeren", "Bære mit barn"],
+             "ratings": {"1": 3, "2": 2}},
+}
+NO_ALARMS = "no"
+
+
+@dataclass
+class DemoPatient:
+    name: str
+    pathway: str
+    done: list[tuple[str, dict]]  # (timepoint key, answers) submitted so far
+    current: str  # the timepoint whose link is printed
+    language: str = "da"
+    alarm: str | None = None  # a safety item answered yes at the last done timepoint
+
+
+DEMO_PATIENTS = [
+    DemoPatient("Anna Jensen", "primary-low-back-pain", [], "baseline"),
+    DemoPatient("Dorte Hansen", "primary-low-back-pain",
+                [("baseline", {**BACK_BASELINE, "nprs": {"back": 7}}),
+                 ("final", {**BACK_BETTER, "nprs": {"back": 3}})], "followup-3m", "en"),
+    DemoPatient("Bent Nielsen", "lumbar-radiculopathy",
+                [("baseline", {**BACK_BASELINE, "nprs": {"back": 5, "leg": 7}}),
+                 ("week-2", {"nprs": {"back": 4, "leg": 5}})], "week-4"),
+    DemoPatient("Erik Madsen", "lumbar-radiculopathy",
+                [("baseline", {**BACK_BASELINE, "nprs": {"back": 4, "leg": 5}}),
+                 ("week-2", {"nprs": {"back": 6, "leg": 8}})], "week-4",
+                alarm="leg_weakness_worsening"),
+    DemoPatient("Camilla Larsen", "cervical-radiculopathy",
+                [("baseline", {**NECK_BASELINE, "nprs": {"neck": 6, "arm": 7}}),
+                 ("week-2", {"nprs": {"neck": 5, "arm": 5}}),
+                 ("week-4", {"nprs": {"neck": 3, "arm": 4}})], "week-8"),
+]
+
+
+def _first_visit_for(content: Content, patient: DemoPatient, today: date) -> date:
+    """Choose the first visit so that the current timepoint's consultation is in 2 days."""
+    pathway = content.pathway(patient.pathway)
+    spec = pathway.timepoint(patient.current)
+    offset = spec.offset_days
+    if spec.anchor == "final":
+        offset += next(t for t in pathway.timepoints if t.final).offset_days
+    return today + timedelta(days=2 - offset)
+
+
+def _answer(db: Database, content: Content, course_id: int, key: str, answers: dict,
+            alarm: str | None) -> None:
+    pathway = content.pathway(courses.get_course(db, course_id)["pathway"])
+    timepoint = next(t for t in courses.list_timepoints(db, course_id) if t["key"] == key)
+    items = content.questionnaire("safety", "en").safety_items(pathway.id)
+    safety = {item["id"]: ("yes" if item["id"] == alarm else NO_ALARMS) for item in items}
+    for instrument, values in {**answers, "safety": safety}.items():
+        answers_db.save_answers(db, timepoint, instrument, "da", "demo", values)
+    answers_db.submit(db, timepoint, list(pathway.nprs_sites), items)
+
+
+def create_demo(db: Database, content: Content, base_url: str, today: date,
+                password: str | None = None) -> dict:
+    """Create (or refresh) the demo clinic; return logins and links as a dict."""
+    clinic = accounts.get_clinic_by_name(db, DEMO_CLINIC)
+    clinic_id = clinic["id"] if clinic else accounts.save_clinic(db, DEMO_CLINIC, "+45 70 20 30 40")
+    password = password or secrets.token_urlsafe(12)
+    existing = accounts.get_clinician_by_email(db, DEMO_EMAIL)
+    if existing:
+        accounts.set_password(db, existing["id"], password)
+    else:
+        accounts.save_clinician(db, clinic_id, DEMO_EMAIL, "Demo Fysioterapeut", password,
+                                role="admin")
+    links = []
+    for patient in DEMO_PATIENTS:
+        course_id = courses.enrol(
+            db, courses.NewPatient(clinic_id, patient.name, language=patient.language),
+            content.pathway(patient.pathway), _first_visit_for(content, patient, today))
+        courses.record_consent(db, course_id, "given")
+        for position, (key, answers) in enumerate(patient.done, start=1):
+            last = position == len(patient.done)
+            _answer(db, content, course_id, key, answers, patient.alarm if last else None)
+        current = next(t for t in courses.list_timepoints(db, course_id)
+                       if t["key"] == patient.current)
+        token = courses.create_invitation(db, current)
+        links.append({"name": patient.name, "pathway": patient.pathway,
+                      "timepoint": patient.current, "link": f"{base_url}/q/{token}"})
+    return {"clinician": {"email": DEMO_EMAIL, "password": password,
+                          "login_url": f"{base_url}/clinic/login"},
+            "patients": links}

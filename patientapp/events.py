@@ -1,0 +1,9 @@
+"""Signals other features subscribe to, so the patient flow does not import them."""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+# Sent after a timepoint's answers are committed; receivers get timepoint_id=...
+# Receivers must be quick and must not raise: the patient is waiting.
+timepoint_submitted = _signals.signal("timepoint-submitted")

@@ -1,0 +1,171 @@
+"""Schema migrations. An applied migration is never edited: add a new one instead."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("patientapp")
+
+
+def _run(db: Database, script: str) -> None:
+    # executescript() would commit the migration's transaction half-way; run one by one.
+    for statement in script.split(";\n"):
+        if statement.strip():
+            db.execute(statement)
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    _run(db, """
+CREATE TABLE clinics (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    phone TEXT NOT NULL DEFAULT '',
+    email TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
+);
+CREATE TABLE clinicians (
+    id INTEGER PRIMARY KEY,
+    clinic_id INTEGER NOT NULL REFERENCES clinics(id),
+    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    name TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('clinician', 'admin')),
+    language TEXT NOT NULL DEFAULT 'da',
+    active INTEGER NOT NULL DEFAULT 1,
+    failed_logins INTEGER NOT NULL DEFAULT 0,
+    locked_until TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE patients (
+    id INTEGER PRIMARY KEY,
+    clinic_id INTEGER NOT NULL REFERENCES clinics(id),
+    pseudonym TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    email TEXT NOT NULL DEFAULT '',
+    phone TEXT NOT NULL DEFAULT '',
+    language TEXT NOT NULL DEFAULT 'da' CHECK (language IN ('da', 'en')),
+    created_at TEXT NOT NULL
+);
+CREATE INDEX patients_clinic ON patients(clinic_id);
+CREATE TABLE courses (
+    id INTEGER PRIMARY KEY,
+    clinic_id INTEGER NOT NULL REFERENCES clinics(id),
+    patient_id INTEGER NOT NULL REFERENCES patients(id) ON DELETE CASCADE,
+    pathway TEXT NOT NULL,
+    referral_date TEXT,
+    first_visit TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'ended')),
+    consent TEXT NOT NULL DEFAULT 'unknown'
+        CHECK (consent IN ('unknown', 'given', 'refused', 'withdrawn')),
+    note TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    ended_at TEXT
+);
+CREATE INDEX courses_patient ON courses(patient_id);
+CREATE INDEX courses_clinic ON courses(clinic_id, status);
+CREATE TABLE timepoints (
+    id INTEGER PRIMARY KEY,
+    course_id INTEGER NOT NULL REFERENCES courses(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    code TEXT NOT NULL,
+    visit_date TEXT NOT NULL,
+    questionnaires TEXT NOT NULL,
+    send_at TEXT NOT NULL,
+    remind_at TEXT,
+    expires_at TEXT NOT NULL,
+    is_final INTEGER NOT NULL DEFAULT 0,
+    warning TEXT,
+    submitted_at TEXT,
+    UNIQUE (course_id, key)
+);
+CREATE INDEX timepoints_send ON timepoints(send_at);
+CREATE TABLE invitations (
+    id INTEGER PRIMARY KEY,
+    course_id INTEGER NOT NULL REFERENCES courses(id) ON DELETE CASCADE,
+    timepoint_id INTEGER NOT NULL REFERENCES timepoints(id) ON DELETE CASCADE,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    revoked_at TEXT,
+    last_used_at TEXT
+);
+CREATE INDEX invitations_timepoint ON invitations(timepoint_id);
+CREATE TABLE consents (
+    id INTEGER PRIMARY KEY,
+    course_id INTEGER NOT NULL REFERENCES courses(id) ON DELETE CASCADE,
+    status TEXT NOT NULL CHECK (status IN ('given', 'refused', 'withdrawn')),
+    method TEXT NOT NULL CHECK (method IN ('online', 'paper')),
+    recorded_by INTEGER REFERENCES clinicians(id),
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX consents_course ON consents(course_id);
+CREATE TABLE responses (
+    id INTEGER PRIMARY KEY,
+    course_id INTEGER NOT NULL REFERENCES courses(id) ON DELETE CASCADE,
+    timepoint_id INTEGER NOT NULL REFERENCES timepoints(id) ON DELETE CASCADE,
+    instrument TEXT NOT NULL,
+    locale TEXT NOT NULL,
+    content_version TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'submitted')),
+    answers TEXT NOT NULL DEFAULT '{}',
+    started_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    submitted_at TEXT,
+    UNIQUE (timepoint_id, instrument)
+);
+CREATE INDEX responses_course ON responses(course_id);
+CREATE TABLE psfs_activities (
+    id INTEGER PRIMARY KEY,
+    course_id INTEGER NOT NULL REFERENCES courses(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    baseline INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL,
+    created_by INTEGER REFERENCES clinicians(id),
+    UNIQUE (course_id, position)
+);
+CREATE TABLE scores (
+    id INTEGER PRIMARY KEY,
+    response_id INTEGER NOT NULL REFERENCES responses(id) ON DELETE CASCADE,
+    course_id INTEGER NOT NULL REFERENCES courses(id) ON DELETE CASCADE,
+    timepoint_id INTEGER NOT NULL REFERENCES timepoints(id) ON DELETE CASCADE,
+    instrument TEXT NOT NULL,
+    item TEXT NOT NULL DEFAULT '',
+    value REAL,
+    valid INTEGER NOT NULL,
+    band TEXT,
+    answered INTEGER NOT NULL,
+    reason TEXT,
+    computed_at TEXT NOT NULL,
+    UNIQUE (response_id, item)
+);
+CREATE INDEX scores_course ON scores(course_id, instrument, item);
+CREATE TABLE alerts (
+    id INTEGER PRIMARY KEY,
+    course_id INTEGER NOT NULL REFERENCES courses(id) ON DELETE CASCADE,
+    timepoint_id INTEGER REFERENCES timepoints(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('alarm', 'worse', 'exercise', 'delivery')),
+    level TEXT NOT NULL CHECK (level IN ('emergency', 'urgent', 'warning', 'info')),
+    key TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    acknowledged_at TEXT,
+    acknowledged_by INTEGER REFERENCES clinicians(id),
+    UNIQUE (course_id, timepoint_id, kind, key)
+);
+CREATE INDEX alerts_open ON alerts(course_id, acknowledged_at);
+CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor_type TEXT NOT NULL,
+    actor_id INTEGER,
+    clinic_id INTEGER,
+    action TEXT NOT NULL,
+    object_type TEXT NOT NULL DEFAULT '',
+    object_id INTEGER,
+    detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_clinic ON audit_log(clinic_id, at)
+""")

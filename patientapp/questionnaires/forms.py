@@ -1,0 +1,93 @@
+"""WTForms for each kind of screen, built from the questionnaire content.
+
+One mapping from step kind to form builder (as ONS eq-questionnaire-runner does);
+all error messages live in MESSAGES, lazily translated.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import FieldList, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf, InputRequired, Length, ValidationError
+
+from ..content import Questionnaire
+from . import flow
+
+MESSAGES = {
+    "choose_statement": _l("Choose the statement that fits you best today."),
+    "choose_number": _l("Choose a number from 0 to 10."),
+    "choose_yes_no": _l("Answer yes or no."),
+    "name_activity": _l("Write at least one activity."),
+    "activity_too_long": _l("Keep each activity under %(max)d characters.",
+                            max=flow.PSFS_ACTIVITY_MAX_LENGTH),
+    "invalid_choice": _l("Choose one of the options shown."),
+    "consent": _l("Choose yes or no."),
+}
+
+ZERO_TO_TEN = [str(n) for n in range(11)]
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _radio(label: str, choices: list[tuple[str, str]], required_message) -> RadioField:
+    # validate_choice=False: a tampered value gets our own message via AnyOf.
+    options = [SelectChoice(value, text) for value, text in choices]
+    return RadioField(label, choices=options, validate_choice=False, validators=[
+        InputRequired(message=required_message),
+        AnyOf([value for value, _ in choices], message=MESSAGES["invalid_choice"]),
+    ])
+
+
+class ConsentForm(FlaskForm):
+    consent = _radio(_l("May we keep your answers?"),
+                     [("given", _l("Yes")), ("refused", _l("No"))], MESSAGES["consent"])
+
+
+def section_form(questionnaire: Questionnaire, step: flow.Step) -> type[FlaskForm]:
+    section = questionnaire.section(step.number)
+    choices = [(str(score), text) for score, text in enumerate(section["options"])]
+    if "not_applicable" in section:
+        choices.append((flow.NOT_APPLICABLE, section["not_applicable"]))
+    return type("SectionForm", (FlaskForm,), {
+        "answer": _radio(section["title"], choices, MESSAGES["choose_statement"]),
+    })
+
+
+def nprs_form(questionnaire: Questionnaire, step: flow.Step) -> type[FlaskForm]:
+    site = questionnaire.sites[step.key]
+    choices = [(n, n) for n in ZERO_TO_TEN]
+    return type("NprsForm", (FlaskForm,), {
+        "answer": _radio(site["question"], choices, MESSAGES["choose_number"]),
+    })
+
+
+def _at_least_one(form, field):
+    if not any(entry.data for entry in field.entries):
+        raise ValidationError(MESSAGES["name_activity"])
+
+
+class PsfsActivitiesForm(FlaskForm):
+    activities = FieldList(
+        StringField(filters=[_strip], validators=[
+            Length(max=flow.PSFS_ACTIVITY_MAX_LENGTH, message=MESSAGES["activity_too_long"])]),
+        min_entries=flow.PSFS_MAX_ACTIVITIES, max_entries=flow.PSFS_MAX_ACTIVITIES,
+        validators=[_at_least_one],
+    )
+
+
+def psfs_rate_form(activities: list[str]) -> type[FlaskForm]:
+    choices = [(n, n) for n in ZERO_TO_TEN]
+    fields = {f"rating_{n}": _radio(text, choices, MESSAGES["choose_number"])
+              for n, text in enumerate(activities, start=1)}
+    return type("PsfsRateForm", (FlaskForm,), fields)
+
+
+def safety_form(items: list[dict]) -> type[FlaskForm]:
+    choices = [("yes", _l("Yes")), ("no", _l("No"))]
+    fields = {f"item_{item['id']}": _radio(item["question"], choices, MESSAGES["choose_yes_no"])
+              for item in items}
+    return type("SafetyForm", (FlaskForm,), fields)

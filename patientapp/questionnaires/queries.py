@@ -1,0 +1,193 @@
+"""Database access for drafts, submissions, scores and alerts of the patient flow."""
+
+from __future__ import annotations
+
+import json
+
+from sqlite_utils import Database
+
+from .. import scoring
+from ..db import now, write_transaction
+from . import flow
+
+
+def load_answers(db: Database, timepoint_id: int) -> dict[str, dict]:
+    """Answers so far, by instrument."""
+    rows = db.query("SELECT instrument, answers FROM responses WHERE timepoint_id = ?",
+                    [timepoint_id])
+    return {row["instrument"]: json.loads(row["answers"]) for row in rows}
+
+
+def save_answers(db: Database, timepoint: dict, instrument: str, locale: str, version: str,
+                 values: dict) -> bool:
+    """Merge ``values`` into the draft; False when the timepoint was already submitted.
+
+    json_patch merges in SQL, so two tabs saving different screens never overwrite
+    each other's answers.
+    """
+    with write_transaction(db):
+        if _is_submitted(db, timepoint["id"]):
+            return False
+        stamp = now()
+        db.execute(
+            "INSERT INTO responses (course_id, timepoint_id, instrument, locale, content_version,"
+            " answers, started_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (timepoint_id, instrument) DO UPDATE SET"
+            " answers = json_patch(answers, excluded.answers), locale = excluded.locale,"
+            " content_version = excluded.content_version, updated_at = excluded.updated_at",
+            [timepoint["course_id"], timepoint["id"], instrument, locale, version,
+             json.dumps(values), stamp, stamp])
+    return True
+
+
+def _is_submitted(db: Database, timepoint_id: int) -> bool:
+    row = next(db.query("SELECT submitted_at FROM timepoints WHERE id = ?", [timepoint_id]))
+    return row["submitted_at"] is not None
+
+
+def list_fixed_activities(db: Database, course_id: int) -> list[dict]:
+    return list(db.query("SELECT position, text, baseline FROM psfs_activities"
+                         " WHERE course_id = ? ORDER BY position", [course_id]))
+
+
+def save_alarm_alerts(db: Database, timepoint: dict, items: list[dict]) -> None:
+    """One alert per alarm answer; asking again never duplicates it."""
+    with write_transaction(db):
+        for item in items:
+            db.execute(
+                "INSERT INTO alerts (course_id, timepoint_id, kind, level, key, detail,"
+                " created_at) VALUES (?, ?, 'alarm', ?, ?, ?, ?)"
+                " ON CONFLICT (course_id, timepoint_id, kind, key) DO NOTHING",
+                [timepoint["course_id"], timepoint["id"], item["level"], item["id"],
+                 json.dumps({"item": item["id"]}), now()])
+
+
+def _score_rows(instrument: str, answers: dict, sites: list[str],
+                fixed: list[str] | None) -> list[tuple[str, scoring.Score]]:
+    if instrument == "nprs":
+        return [(site, scoring.score("nprs", flow.score_input("nprs", answers, site)))
+                for site in sites]
+    total = scoring.score(instrument, flow.score_input(instrument, answers,
+                                                        fixed_activities=fixed))
+    rows = [("", total)]
+    if instrument == "psfs":
+        ratings = flow.score_input("psfs", answers, fixed_activities=fixed)
+        rows += [(str(n), scoring.score("psfs", [r])) for n, r in enumerate(ratings, start=1)]
+    return rows
+
+
+def submit(db: Database, timepoint: dict, sites: list[str], safety_items: list[dict]) -> bool:
+    """Submit the timepoint: freeze answers, store scores, raise alerts. Idempotent.
+
+    Returns False when it had already been submitted (a double tap or resent form).
+    """
+    with write_transaction(db):
+        if _is_submitted(db, timepoint["id"]):
+            return False
+        stamp = now()
+        fixed = [a["text"] for a in list_fixed_activities(db, timepoint["course_id"])]
+        answers = load_answers(db, timepoint["id"])
+        if "psfs" in answers and not fixed:
+            _save_baseline_activities(db, timepoint["course_id"], answers["psfs"], stamp)
+            fixed = list(answers["psfs"].get("activities") or [])
+        if "psfs" in answers:
+            # The activities rated are kept word for word with the response.
+            _patch(db, timepoint["id"], "psfs", {"activities": fixed})
+        for instrument in timepoint["questionnaires"]:
+            response_id = _response_id(db, timepoint["id"], instrument)
+            for item, result in _score_rows(instrument, answers.get(instrument, {}), sites, fixed):
+                _save_score(db, response_id, timepoint, instrument, item, result, stamp)
+        db.execute("UPDATE responses SET status = 'submitted', submitted_at = ?"
+                   " WHERE timepoint_id = ?", [stamp, timepoint["id"]])
+        db.execute("UPDATE timepoints SET submitted_at = ? WHERE id = ?",
+                   [stamp, timepoint["id"]])
+        alarms = [i for i in safety_items if answers.get("safety", {}).get(i["id"]) == "yes"]
+        save_alarm_alerts(db, timepoint, alarms)
+        _save_worse_alerts(db, timepoint, stamp)
+    return True
+
+
+def _patch(db: Database, timepoint_id: int, instrument: str, values: dict) -> None:
+    db.execute("UPDATE responses SET answers = json_patch(answers, ?)"
+               " WHERE timepoint_id = ? AND instrument = ?",
+               [json.dumps(values), timepoint_id, instrument])
+
+
+def _save_baseline_activities(db: Database, course_id: int, psfs: dict, stamp: str) -> None:
+    for position, text in enumerate(psfs.get("activities") or [], start=1):
+        db.execute("INSERT INTO psfs_activities (course_id, position, text, baseline, created_at)"
+                   " VALUES (?, ?, ?, 1, ?)", [course_id, position, text, stamp])
+
+
+def _response_id(db: Database, timepoint_id: int, instrument: str) -> int:
+    rows = list(db.query("SELECT id FROM responses WHERE timepoint_id = ? AND instrument = ?",
+                         [timepoint_id, instrument]))
+    return rows[0]["id"]
+
+
+def _save_score(db: Database, response_id: int, timepoint: dict, instrument: str, item: str,
+                result: scoring.Score, stamp: str) -> None:
+    db.table("scores").insert({
+        "response_id": response_id, "course_id": timepoint["course_id"],
+        "timepoint_id": timepoint["id"], "instrument": instrument, "item": item,
+        "value": result.value, "valid": int(result.valid), "band": result.band,
+        "answered": result.answered, "reason": result.reason, "computed_at": stamp,
+    })
+
+
+def course_scores(db: Database, course_id: int) -> list[dict]:
+    """Every stored score of a course, oldest timepoint first."""
+    return list(db.query(
+        "SELECT scores.*, timepoints.key AS timepoint, timepoints.position,"
+        " timepoints.submitted_at FROM scores"
+        " JOIN timepoints ON timepoints.id = scores.timepoint_id"
+        " WHERE scores.course_id = ? ORDER BY timepoints.position, scores.instrument,"
+        " scores.item", [course_id]))
+
+
+def _comparable(rows: list[dict]) -> dict[tuple[str, str], list[dict]]:
+    """Scores grouped by (instrument, item), excluding PSFS single activities."""
+    series: dict[tuple[str, str], list[dict]] = {}
+    for row in rows:
+        if row["instrument"] == "psfs" and row["item"]:
+            continue
+        series.setdefault((row["instrument"], row["item"]), []).append(row)
+    return series
+
+
+def _save_worse_alerts(db: Database, timepoint: dict, stamp: str) -> None:
+    """Alert when a score is meaningfully worse than at baseline or the previous timepoint."""
+    rows = course_scores(db, timepoint["course_id"])
+    baseline_psfs = psfs_baseline_means(db, timepoint["course_id"])
+    for (instrument, item), series in _comparable(rows).items():
+        if len(series) < 2 or series[-1]["timepoint_id"] != timepoint["id"]:
+            continue
+        values = [baseline_psfs.get(r["timepoint_id"]) if instrument == "psfs" else r["value"]
+                  for r in series]
+        for compared, before in (("baseline", values[0]), ("previous", values[-2])):
+            if scoring.classify_change(instrument, before, values[-1]) == scoring.WORSE:
+                detail = {"instrument": instrument, "item": item, "compared": compared,
+                          "from": before, "to": values[-1]}
+                db.execute(
+                    "INSERT INTO alerts (course_id, timepoint_id, kind, level, key, detail,"
+                    " created_at) VALUES (?, ?, 'worse', 'warning', ?, ?, ?)"
+                    " ON CONFLICT (course_id, timepoint_id, kind, key) DO NOTHING",
+                    [timepoint["course_id"], timepoint["id"], f"{instrument}:{item}",
+                     json.dumps(detail), stamp])
+                break
+
+
+def psfs_baseline_means(db: Database, course_id: int) -> dict[int, float | None]:
+    """Per timepoint, the PSFS mean over the baseline activities only (INSTRUMENTS.md)."""
+    rows = db.query(
+        "SELECT scores.timepoint_id, scores.value FROM scores"
+        " JOIN psfs_activities ON psfs_activities.course_id = scores.course_id"
+        " AND CAST(psfs_activities.position AS TEXT) = scores.item"
+        " WHERE scores.course_id = ? AND scores.instrument = 'psfs'"
+        " AND psfs_activities.baseline = 1", [course_id])
+    ratings: dict[int, list[int]] = {}
+    for row in rows:
+        ratings.setdefault(row["timepoint_id"], [])
+        if row["value"] is not None:
+            ratings[row["timepoint_id"]].append(int(row["value"]))
+    return {tp: scoring.score("psfs", values).value for tp, values in ratings.items()}

@@ -1,0 +1,76 @@
+"""The state of one patient visit (a timepoint opened through a link), built per request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import current_app, g
+from flask_babel import get_locale
+
+from ..content import Content, Pathway, Questionnaire
+from ..courses import queries as courses
+from ..db import get_db
+from . import flow
+from . import queries as answers_db
+
+
+@dataclass
+class Visit:
+    invitation: dict
+    timepoint: dict
+    pathway: Pathway
+    answers: dict[str, dict]
+    fixed_activities: list[str]
+    steps: list[flow.Step] = field(default_factory=list)
+
+    @property
+    def content(self) -> Content:
+        return current_app.extensions["content"]
+
+    @property
+    def locale(self) -> str:
+        return str(get_locale())
+
+    @property
+    def submitted(self) -> bool:
+        return self.timepoint["submitted_at"] is not None
+
+    @property
+    def consent(self) -> str:
+        return self.invitation["consent"]
+
+    def questionnaire(self, instrument: str) -> Questionnaire:
+        return self.content.questionnaire(instrument, self.locale)
+
+    def safety_items(self) -> list[dict]:
+        return self.questionnaire("safety").safety_items(self.pathway.id)
+
+    def answers_for(self, step: flow.Step) -> dict:
+        return self.answers.get(step.instrument, {})
+
+    def activities(self) -> list[str]:
+        return flow.psfs_activities(self.answers.get("psfs", {}), self.fixed_activities)
+
+    def is_answered(self, step: flow.Step) -> bool:
+        items = [item["id"] for item in self.safety_items()]
+        return flow.is_answered(step, self.answers_for(step), self.fixed_activities, items)
+
+    def first_unanswered(self) -> flow.Step | None:
+        return next((step for step in self.steps if not self.is_answered(step)), None)
+
+    def answered_count(self) -> int:
+        return sum(1 for step in self.steps if self.is_answered(step))
+
+
+def load_visit() -> Visit:
+    """The visit behind ``g.invitation`` (set by the blueprint's before_request)."""
+    db = get_db()
+    invitation = g.invitation
+    timepoint = courses.get_timepoint(db, invitation["timepoint_id"])
+    pathway = current_app.extensions["content"].pathway(invitation["pathway"])
+    fixed = [a["text"] for a in answers_db.list_fixed_activities(db, invitation["course_id"])]
+    visit = Visit(invitation, timepoint, pathway, answers_db.load_answers(db, timepoint["id"]),
+                  fixed)
+    visit.steps = flow.build_steps(timepoint["questionnaires"], list(pathway.nprs_sites),
+                                   psfs_names_activities=not fixed)
+    return visit

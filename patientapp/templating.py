@@ -1,0 +1,65 @@
+"""Template filters and globals: local dates, paragraphs, and the error summary's entries."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask
+from flask_babel import format_date, format_datetime, get_locale
+from markupsafe import Markup, escape
+from wtforms import FieldList, RadioField
+
+
+def local_date(value: str | date | None, style: str = "long") -> str:
+    if not value:
+        return ""
+    day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    return format_date(day, style)
+
+
+def local_datetime(value: str | None, style: str = "medium") -> str:
+    if not value:
+        return ""
+    return format_datetime(datetime.fromisoformat(value), style)
+
+
+def paragraphs(text: str | None) -> Markup:
+    """Plain content text as escaped <p> elements, one per blank-line-separated block."""
+    blocks = [b.strip() for b in (text or "").split("\n\n") if b.strip()]
+    return Markup("".join(f"<p>{escape(b)}</p>" for b in blocks))
+
+
+def anchor_id(field) -> str:
+    """The element an error summary link should move focus to."""
+    if isinstance(field, RadioField):
+        return f"{field.id}-0"
+    if isinstance(field, FieldList):
+        return field.entries[0].id
+    return field.id
+
+
+def own_errors(field) -> list[str]:
+    """A field's own messages; for a FieldList, not those of its entries."""
+    return [str(e) for e in field.errors if not isinstance(e, (list, tuple))]
+
+
+def form_errors(form) -> list[tuple[str, str]]:
+    """(anchor id, message) for every error, in the order of the fields on the page."""
+    found = []
+    for field in form:
+        if field.type == "CSRFTokenField":
+            continue
+        if isinstance(field, FieldList):
+            for entry in field.entries:
+                found += [(entry.id, message) for message in entry.errors]
+        found += [(anchor_id(field), message) for message in own_errors(field)]
+    return found
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(local_date, "local_date")
+    app.add_template_filter(local_datetime, "local_datetime")
+    app.add_template_filter(paragraphs, "paragraphs")
+    app.add_template_global(form_errors, "form_errors")
+    app.add_template_global(get_locale, "get_locale")
+    app.add_template_global(own_errors, "own_errors")

@@ -1,0 +1,32 @@
+"""Pages outside any feature: the front page, the language switch and a health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+
+from .db import get_db
+
+bp = Blueprint("web", __name__)
+
+
+@bp.get("/")
+def show_index():
+    return render_template("index.html")
+
+
+@bp.post("/language")
+def change_language():
+    language = request.form.get("language", "")
+    if language in current_app.config["LANGUAGES"]:
+        session["lang"] = language
+    target = request.form.get("next", "")
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = url_for("web.show_index")
+    return redirect(target)
+
+
+@bp.get("/healthz")
+def health():
+    """For load balancers and monitoring: the database answers."""
+    next(get_db().query("SELECT 1 AS ok"))
+    return {"status": "ok"}

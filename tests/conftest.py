@@ -1,0 +1,131 @@
+"""Shared fixtures: an app on a fresh database, a checking test client, enrolled patients."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date, timedelta
+
+import pytest
+from bs4 import BeautifulSoup
+
+from patientapp import create_app
+from patientapp.accounts import save_clinic
+from patientapp.courses import queries as courses
+from patientapp.db import connect, migrate
+
+
+class PageError(AssertionError):
+    pass
+
+
+def check_page(html: str, url: str) -> BeautifulSoup:
+    """What every HTML page must have (GOV.UK Notify style): parsed and sanity-checked."""
+    page = BeautifulSoup(html, "html5lib")
+    assert page.html.get("lang") in ("da", "en"), f"{url}: <html lang> missing"
+    assert page.title and page.title.string and page.title.string.strip(), f"{url}: no <title>"
+    ids = Counter(tag["id"] for tag in page.find_all(id=True))
+    dupes = [i for i, n in ids.items() if n > 1]
+    assert not dupes, f"{url}: duplicate ids {dupes}"
+    for form in page.find_all("form"):
+        assert form.get("action"), f"{url}: a form without action"
+        if form.get("method", "get").lower() == "post":
+            assert form.find("input", attrs={"name": "csrf_token"}), f"{url}: POST form without CSRF"
+    for field in page.find_all(["input", "select", "textarea"]):
+        if field.get("type") in ("hidden", "submit"):
+            continue
+        assert field.get("id") and page.find("label", attrs={"for": field["id"]}), \
+            f"{url}: field {field.get('name')} has no label"
+    assert len(page.find_all("h1")) == 1, f"{url}: expected exactly one <h1>"
+    return page
+
+
+class CheckingClient:
+    """Wraps Flask's test client: HTML responses are parsed and checked on every request."""
+
+    def __init__(self, client):
+        self.raw = client
+
+    def _checked(self, response, url):
+        response.page = None
+        if response.mimetype == "text/html":
+            response.page = check_page(response.get_data(as_text=True), url)
+        return response
+
+    def get(self, url, **kwargs):
+        return self._checked(self.raw.get(url, **kwargs), url)
+
+    def post(self, url, **kwargs):
+        return self._checked(self.raw.post(url, **kwargs), url)
+
+    def follow(self, response):
+        assert response.status_code in (302, 303), response.status_code
+        return self.get(response.headers["Location"])
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app({
+        "TESTING": True,
+        "DATABASE": str(tmp_path / "test.sqlite3"),
+        "WTF_CSRF_ENABLED": False,
+        "BASE_URL": "http://localhost",
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-123",
+    })
+    db = connect(app.config["DATABASE"])
+    migrate(db)
+    db.close()
+    return app
+
+
+@pytest.fixture
+def db(app):
+    database = connect(app.config["DATABASE"])
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def client(app):
+    return CheckingClient(app.test_client())
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def clinic_id(db):
+    return save_clinic(db, "Fysio Test", "+45 11 22 33 44")
+
+
+@pytest.fixture
+def content(app):
+    return app.extensions["content"]
+
+
+@pytest.fixture
+def enrol(db, content, clinic_id):
+    """Enrol a patient and return (course_id, token for the given timepoint)."""
+
+    def _enrol(pathway="primary-low-back-pain", timepoint="baseline", language="da",
+               consent=None, first_visit=None):
+        first_visit = first_visit or date.today()
+        course_id = courses.enrol(db, courses.NewPatient(clinic_id, "Test Patient",
+                                                         language=language),
+                                  content.pathway(pathway), first_visit)
+        if consent:
+            courses.record_consent(db, course_id, consent)
+        tp = next(t for t in courses.list_timepoints(db, course_id) if t["key"] == timepoint)
+        return course_id, courses.create_invitation(db, tp)
+
+    return _enrol
+
+
+def step_ids(html_page) -> list[str]:
+    return [m for m in re.findall(r"/step/([\w-]+)", str(html_page))]
+
+
+def yesterday() -> date:
+    return date.today() - timedelta(days=1)
