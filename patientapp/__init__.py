@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import config, db, errors, i18n, security, templating
+from . import config, db, errors, i18n, labels, security, templating
 from .content import load_content
 from .extensions import babel, csrf
 
@@ -34,12 +34,15 @@ def _init_extensions(app: Flask) -> None:
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+    labels.init_app(app)
 
 
 def _register_features(app: Flask) -> None:
     from . import cli, web
+    from .clinician import bp as clinician_bp
     from .questionnaires import bp as questionnaires_bp
 
     app.register_blueprint(web.bp)
     app.register_blueprint(questionnaires_bp)
+    app.register_blueprint(clinician_bp)
     cli.init_app(app)

@@ -10,6 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from . import accounts
 from .db import get_db, migrate
 from .demo import create_demo
 from .exports import list_score_rows, write_csv
@@ -53,6 +54,34 @@ def export_csv_command(since: str | None) -> None:
     write_csv(list_score_rows(get_db(), since=since), sys.stdout)
 
 
+@click.command("create-clinician")
+@click.option("--email", required=True, help="The clinician's e-mail address (their login).")
+@click.option("--name", required=True, help="The clinician's full name.")
+@click.option("--clinic", "clinic_name", required=True,
+              help="The clinic's name; created if it does not exist yet.")
+@click.option("--role", type=click.Choice(["admin", "clinician"]), default="admin",
+              show_default=True, help="A clinic admin also manages accounts and settings.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="At least 12 characters (prompted for when left out).")
+@with_appcontext
+def create_clinician_command(email: str, name: str, clinic_name: str, role: str,
+                             password: str) -> None:
+    """Create a clinician account, for example the first admin of a new clinic."""
+    db = get_db()
+    migrate(db)
+    if len(password) < 12:
+        raise click.BadParameter("must be at least 12 characters", param_hint="--password")
+    if "@" not in email or len(email) > 254:
+        raise click.BadParameter("is not an e-mail address", param_hint="--email")
+    if accounts.get_clinician_by_email(db, email):
+        raise click.ClickException(f"an account with the e-mail address {email} already exists")
+    clinic = accounts.get_clinic_by_name(db, clinic_name.strip())
+    clinic_id = clinic["id"] if clinic else accounts.save_clinic(db, clinic_name.strip())
+    accounts.save_clinician(db, clinic_id, email, name.strip(), password, role)
+    click.echo(f"Created {role} {email} at clinic '{clinic_name.strip()}' (id {clinic_id}).")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(create_clinician_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(export_csv_command)

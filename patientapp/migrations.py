@@ -169,3 +169,25 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_clinic ON audit_log(clinic_id, at)
 """)
+
+
+@migrations()
+def m002_clinician_sessions(db: Database) -> None:
+    # A per-login secret: signing out (or an admin disabling the account) changes it,
+    # so every copy of an old session cookie stops working.
+    _run(db, """
+ALTER TABLE clinicians ADD COLUMN session_nonce TEXT;
+ALTER TABLE clinicians ADD COLUMN last_login_at TEXT;
+CREATE TABLE course_views (
+    clinician_id INTEGER NOT NULL REFERENCES clinicians(id) ON DELETE CASCADE,
+    course_id INTEGER NOT NULL REFERENCES courses(id) ON DELETE CASCADE,
+    viewed_at TEXT NOT NULL,
+    PRIMARY KEY (clinician_id, course_id)
+);
+CREATE TABLE gp_notes (
+    course_id INTEGER PRIMARY KEY REFERENCES courses(id) ON DELETE CASCADE,
+    note TEXT NOT NULL DEFAULT '',
+    updated_at TEXT NOT NULL,
+    updated_by INTEGER REFERENCES clinicians(id)
+)
+""")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_babel import format_date, format_datetime, get_locale
 from markupsafe import Markup, escape
+
+from .scoring import display_score
 from wtforms import FieldList, RadioField
 
 
@@ -56,6 +58,23 @@ def form_errors(form) -> list[tuple[str, str]]:
     return found
 
 
+def pathway_name(pathway_id: str) -> str:
+    """A pathway's name in the current language."""
+    pathway = current_app.extensions["content"].pathways.get(pathway_id)
+    return pathway.names[str(get_locale())] if pathway else pathway_id
+
+
+def timepoint_name(pathway_id: str, key: str) -> str:
+    pathway = current_app.extensions["content"].pathways.get(pathway_id)
+    spec = next((t for t in pathway.timepoints if t.key == key), None) if pathway else None
+    return spec.names[str(get_locale())] if spec else key
+
+
+def has_endpoint(endpoint: str) -> bool:
+    """Lets shared navigation link to features only where they are installed."""
+    return endpoint in current_app.view_functions
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(local_date, "local_date")
     app.add_template_filter(local_datetime, "local_datetime")
@@ -63,3 +82,8 @@ def init_app(app: Flask) -> None:
     app.add_template_global(form_errors, "form_errors")
     app.add_template_global(get_locale, "get_locale")
     app.add_template_global(own_errors, "own_errors")
+    app.add_template_global(pathway_name, "content_pathway_name")
+    app.add_template_global(has_endpoint, "has_endpoint")
+    app.add_template_global(timepoint_name, "content_timepoint_name")
+    app.add_template_global(display_score, "display_score")
+    app.add_template_global(lambda: date.today().isoformat(), "today_iso")

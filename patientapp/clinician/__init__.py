@@ -1,0 +1,11 @@
+"""The clinic side: sign-in, patient list, patient pages, GP summary, overview and audit."""
+
+from flask import Blueprint
+
+bp = Blueprint("clinician", __name__, url_prefix="/clinic")
+
+from . import views  # noqa: E402,F401  (registers the routes)
+from .details import alert_text, schedule_warning  # noqa: E402
+
+bp.add_app_template_global(alert_text, "alert_text")
+bp.add_app_template_global(schedule_warning, "schedule_warning")

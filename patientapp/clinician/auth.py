@@ -1,0 +1,110 @@
+"""Clinician sign-in: password check, lockout, idle timeout and the access decorators.
+
+The session cookie carries the clinician id and a per-login nonce that is also stored
+on the account; signing out replaces the nonce, so a copied cookie dies with it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from functools import cache, wraps
+
+from flask import abort, current_app, g, redirect, request, session, url_for
+from sqlite_utils import Database
+from werkzeug.security import generate_password_hash
+
+from .. import accounts
+from ..db import now, write_transaction
+from ..timeutil import iso, parse_moment, utcnow
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+
+
+@cache
+def _dummy_account() -> dict:
+    """Checked when the e-mail is unknown, so both paths cost one hash and time the same."""
+    return {"password_hash": generate_password_hash(secrets.token_hex(16))}
+
+
+def attempt_sign_in(db: Database, email: str, password: str) -> tuple[dict | None, str | None]:
+    """(clinician, None) on success, else (None, reason) with reason 'invalid' or 'locked'."""
+    clinician = accounts.get_clinician_by_email(db, email)
+    if clinician is None or not clinician["active"]:
+        accounts.password_matches(_dummy_account(), password)
+        return None, "invalid"
+    if clinician["locked_until"] and parse_moment(clinician["locked_until"]) > utcnow():
+        return None, "locked"
+    if not accounts.password_matches(clinician, password):
+        _count_failure(db, clinician)
+        return None, "invalid"
+    return clinician, None
+
+
+def _count_failure(db: Database, clinician: dict) -> None:
+    failures = clinician["failed_logins"] + 1
+    locked = iso(utcnow() + LOCKOUT) if failures >= MAX_FAILED_LOGINS else None
+    db.execute("UPDATE clinicians SET failed_logins = ?, locked_until = ? WHERE id = ?",
+               [0 if locked else failures, locked, clinician["id"]])
+
+
+def start_session(db: Database, clinician: dict) -> None:
+    """Rotate the session: nothing from before sign-in survives into it."""
+    nonce = secrets.token_urlsafe(24)
+    with write_transaction(db):
+        db.execute("UPDATE clinicians SET session_nonce = ?, failed_logins = 0,"
+                   " locked_until = NULL, last_login_at = ? WHERE id = ?",
+                   [nonce, now(), clinician["id"]])
+    lang = session.get("lang")
+    session.clear()
+    session.permanent = True
+    session.update({"clinician_id": clinician["id"], "nonce": nonce, "seen": iso(utcnow())})
+    if lang:
+        session["lang"] = lang
+
+
+def end_session(db: Database) -> None:
+    if "clinician_id" in session:
+        db.execute("UPDATE clinicians SET session_nonce = NULL WHERE id = ?",
+                   [session["clinician_id"]])
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
+def load_clinician(db: Database) -> dict | None:
+    """The signed-in clinician, or None when absent, signed out elsewhere or idle too long."""
+    clinician_id, nonce, seen = (session.get(k) for k in ("clinician_id", "nonce", "seen"))
+    if not clinician_id or not nonce or not seen:
+        return None
+    idle = timedelta(minutes=current_app.config["CLINICIAN_SESSION_MINUTES"])
+    if parse_moment(seen) + idle < utcnow():
+        session["expired"] = True
+        return None
+    rows = list(db.query("SELECT * FROM clinicians WHERE id = ? AND active = 1", [clinician_id]))
+    if not rows or not rows[0]["session_nonce"] or \
+            not secrets.compare_digest(rows[0]["session_nonce"], nonce):
+        return None
+    session["seen"] = iso(utcnow())
+    return rows[0]
+
+
+def login_required(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if g.get("clinician") is None:
+            return redirect(url_for("clinician.sign_in", next=request.path))
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def admin_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if g.clinician["role"] != "admin":
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapped

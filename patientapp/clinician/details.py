@@ -1,0 +1,130 @@
+"""What the patient page and the GP summary show: series, changes, activities, answers."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlite_utils import Database
+
+from ..content import SECTION_IDS
+from ..labels import ALERT_KINDS, SITES
+from ..scoring import display_score
+from ..templating import local_date
+from ..courses import queries as courses
+from ..questionnaires import flow
+from ..questionnaires import queries as answers_db
+from . import queries as clinic_db
+from . import report
+
+
+def _content():
+    return current_app.extensions["content"]
+
+
+def _locale() -> str:
+    return str(get_locale())
+
+
+def course_context(db: Database, course: dict) -> dict:
+    """Everything the patient page needs, computed once per request (no query per row)."""
+    pathway = _content().pathway(course["pathway"])
+    timepoints = courses.list_timepoints(db, course["id"])
+    series = report.build_series(answers_db.course_scores(db, course["id"]),
+                                 answers_db.psfs_baseline_means(db, course["id"]))
+    labels = {tp.key: tp.names[_locale()] for tp in pathway.timepoints}
+    short = {tp["key"]: _short_label(tp["key"]) for tp in timepoints}
+    by_instrument: dict[str, list[report.Series]] = {}
+    for s in series:
+        if not s.single_activity:
+            by_instrument.setdefault(s.instrument, []).append(s)
+    return {
+        "pathway": pathway, "timepoints": timepoints, "series": series,
+        "by_instrument": by_instrument, "axis_labels": short, "long_labels": labels,
+        "columns": [tp["key"] for tp in timepoints if tp["submitted_at"]],
+        "titles": {i: _content().questionnaire(i, _locale()).short_title for i in by_instrument},
+        "activities": answers_db.list_fixed_activities(db, course["id"]),
+        "activity_series": {s.item: s for s in series if s.single_activity},
+        "alerts": clinic_db.list_alerts(db, course["id"]),
+        "overall": report.worst_change(series),
+    }
+
+
+def _short_label(key: str) -> str:
+    """Compact axis labels: baseline → 0, week-2 → 2w, followup-3m → 3m."""
+    if key == "baseline":
+        return "0"
+    if key.startswith("week-"):
+        return key.removeprefix("week-") + "w"
+    return key.removeprefix("followup-") if key.startswith("followup-") else key
+
+
+def answer_rows(db: Database, course: dict, responses: list[dict]) -> list[dict]:
+    """Submitted answers, item by item, in the clinician's language."""
+    groups = []
+    pathway = _content().pathway(course["pathway"])
+    for response in responses:
+        q = _content().questionnaire(response["instrument"], _locale())
+        groups.append({"timepoint": response["timepoint"], "title": q.title,
+                       "submitted_at": response["submitted_at"],
+                       "rows": _rows(q, response["answers"], pathway)})
+    return groups
+
+
+def _rows(q, answers: dict, pathway) -> list[tuple[str, str, str | None]]:
+    """(question, answer text, score) for one response."""
+    if q.kind == "sections":
+        rows = []
+        for number, section_id in enumerate(SECTION_IDS[q.id], start=1):
+            value = answers.get(section_id)
+            section = q.section(number)
+            if value == flow.NOT_APPLICABLE:
+                rows.append((section["title"], section.get("not_applicable", ""), None))
+            elif isinstance(value, int):
+                rows.append((section["title"], section["options"][value], str(value)))
+            else:
+                rows.append((section["title"], "–", None))
+        return rows
+    if q.kind == "nprs":
+        return [(q.sites[site]["label"], "", _text(answers.get(site)))
+                for site in pathway.nprs_sites]
+    if q.kind == "psfs":
+        ratings = answers.get("ratings") or {}
+        return [(text, "", _text(ratings.get(str(n))))
+                for n, text in enumerate(answers.get("activities") or [], start=1)]
+    return [(item["question"], answers.get(item["id"], "–"), None)
+            for item in q.safety_items(pathway.id)]
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def alert_text(alert: dict) -> str:
+    """One plain sentence describing an alert, in the clinician's language."""
+    detail = alert["detail"]
+    if alert["kind"] == "alarm":
+        safety = _content().questionnaire("safety", _locale())
+        item = next((i for i in safety.items if i["id"] == detail.get("item")), None)
+        return _("The patient answered yes: %(question)s",
+                 question=item["question"] if item else detail.get("item", ""))
+    if alert["kind"] == "worse":
+        instrument = detail.get("instrument", "")
+        title = _content().questionnaire(instrument, _locale()).short_title
+        what = f"{title} {SITES.get(detail.get('item'), '')}".strip()
+        since = _("since baseline") if detail.get("compared") == "baseline" \
+            else _("since the previous questionnaire")
+        return _("%(what)s went from %(before)s to %(after)s %(since)s.", what=what,
+                 before=display_score(instrument, detail.get("from")),
+                 after=display_score(instrument, detail.get("to")), since=since)
+    return detail.get("message") or ALERT_KINDS.get(alert["kind"], alert["kind"])
+
+
+def schedule_warning(warning: dict) -> str:
+    """The 12-month rule, explained."""
+    if warning.get("code") == "moved-to-limit":
+        return _("Moved from %(planned)s to %(limit)s to stay within 12 months of the referral.",
+                 planned=local_date(warning["planned"], "medium"),
+                 limit=local_date(warning["limit"], "medium"))
+    return _("Falls after the 12-month limit (%(limit)s) from the referral: agree a date with "
+             "the patient.", limit=local_date(warning.get("limit"), "medium"))

@@ -1,0 +1,143 @@
+"""Database access for the clinic side. Every query is scoped to one clinic."""
+
+from __future__ import annotations
+
+import json
+
+from sqlite_utils import Database
+
+from ..db import now
+
+# What needs action first: an alarm, then worsening, then new answers, then silence.
+PRIORITY_SQL = """
+CASE
+  WHEN alarm_alerts > 0 THEN 0
+  WHEN worse_alerts > 0 THEN 1
+  WHEN other_alerts > 0 THEN 2
+  WHEN unseen_submission THEN 3
+  WHEN overdue_key IS NOT NULL THEN 4
+  WHEN due_key IS NOT NULL THEN 5
+  ELSE 6
+END"""
+
+COURSE_LIST_SQL = f"""
+WITH listed AS (
+  SELECT courses.id AS course_id, courses.pathway, courses.status, courses.consent,
+    patients.name, patients.id AS patient_id,
+    (SELECT min(visit_date) FROM timepoints t WHERE t.course_id = courses.id
+       AND t.visit_date >= :today) AS next_visit,
+    (SELECT key FROM timepoints t WHERE t.course_id = courses.id AND t.submitted_at IS NULL
+       AND t.send_at <= :today AND t.visit_date >= :today ORDER BY position LIMIT 1) AS due_key,
+    (SELECT key FROM timepoints t WHERE t.course_id = courses.id AND t.submitted_at IS NULL
+       AND t.visit_date < :today ORDER BY position DESC LIMIT 1) AS overdue_key,
+    (SELECT max(submitted_at) FROM timepoints t WHERE t.course_id = courses.id)
+       AS last_submitted,
+    coalesce((SELECT max(t.submitted_at) FROM timepoints t WHERE t.course_id = courses.id)
+       > coalesce((SELECT viewed_at FROM course_views v WHERE v.course_id = courses.id
+                   AND v.clinician_id = :clinician), ''), 0) AS unseen_submission,
+    (SELECT count(*) FROM alerts a WHERE a.course_id = courses.id
+       AND a.acknowledged_at IS NULL AND a.kind = 'alarm') AS alarm_alerts,
+    (SELECT count(*) FROM alerts a WHERE a.course_id = courses.id
+       AND a.acknowledged_at IS NULL AND a.kind = 'worse') AS worse_alerts,
+    (SELECT count(*) FROM alerts a WHERE a.course_id = courses.id
+       AND a.acknowledged_at IS NULL AND a.kind NOT IN ('alarm', 'worse')) AS other_alerts
+  FROM courses JOIN patients ON patients.id = courses.patient_id
+  WHERE courses.clinic_id = :clinic AND courses.status = :status
+    AND (:search = '' OR patients.name LIKE '%' || :search || '%' ESCAPE '\\')
+)
+SELECT *, {PRIORITY_SQL} AS priority FROM listed
+ORDER BY priority, coalesce(next_visit, '9999'), name
+LIMIT :limit OFFSET :offset
+"""
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def list_courses(db: Database, clinic_id: int, clinician_id: int, today: str, search: str = "",
+                 status: str = "active", limit: int = 200, offset: int = 0) -> list[dict]:
+    """The patient list in one query, what needs action first."""
+    return list(db.query(COURSE_LIST_SQL, {
+        "clinic": clinic_id, "clinician": clinician_id, "today": today,
+        "search": _like_escape(search.strip()), "status": status, "limit": limit,
+        "offset": offset}))
+
+
+def count_courses(db: Database, clinic_id: int, status: str = "active") -> int:
+    return next(db.query("SELECT count(*) AS n FROM courses WHERE clinic_id = ? AND status = ?",
+                         [clinic_id, status]))["n"]
+
+
+def get_clinic_course(db: Database, clinic_id: int, course_id: int) -> dict | None:
+    """A course with its patient, only if it belongs to ``clinic_id``."""
+    rows = list(db.query(
+        "SELECT courses.*, patients.name AS patient_name, patients.email, patients.phone,"
+        " patients.language, patients.pseudonym FROM courses"
+        " JOIN patients ON patients.id = courses.patient_id"
+        " WHERE courses.id = ? AND courses.clinic_id = ?", [course_id, clinic_id]))
+    return rows[0] if rows else None
+
+
+def list_alerts(db: Database, course_id: int) -> list[dict]:
+    rows = db.query(
+        "SELECT alerts.*, timepoints.key AS timepoint, clinicians.name AS acknowledged_by_name"
+        " FROM alerts LEFT JOIN timepoints ON timepoints.id = alerts.timepoint_id"
+        " LEFT JOIN clinicians ON clinicians.id = alerts.acknowledged_by"
+        " WHERE alerts.course_id = ? ORDER BY alerts.acknowledged_at IS NOT NULL,"
+        " alerts.created_at DESC", [course_id])
+    return [{**row, "detail": json.loads(row["detail"])} for row in rows]
+
+
+def acknowledge_alert(db: Database, clinic_id: int, alert_id: int, clinician_id: int) -> int | None:
+    """Acknowledge an alert of this clinic; returns its course id, or None if not ours."""
+    rows = list(db.query(
+        "SELECT alerts.id, alerts.course_id FROM alerts JOIN courses ON courses.id ="
+        " alerts.course_id WHERE alerts.id = ? AND courses.clinic_id = ?", [alert_id, clinic_id]))
+    if not rows:
+        return None
+    db.execute("UPDATE alerts SET acknowledged_at = coalesce(acknowledged_at, ?),"
+               " acknowledged_by = coalesce(acknowledged_by, ?) WHERE id = ?",
+               [now(), clinician_id, alert_id])
+    return rows[0]["course_id"]
+
+
+def mark_viewed(db: Database, clinician_id: int, course_id: int) -> None:
+    db.execute("INSERT INTO course_views (clinician_id, course_id, viewed_at) VALUES (?, ?, ?)"
+               " ON CONFLICT (clinician_id, course_id) DO UPDATE SET viewed_at = excluded.viewed_at",
+               [clinician_id, course_id, now()])
+
+
+def list_responses(db: Database, course_id: int) -> list[dict]:
+    rows = db.query("SELECT responses.*, timepoints.key AS timepoint FROM responses"
+                    " JOIN timepoints ON timepoints.id = responses.timepoint_id"
+                    " WHERE responses.course_id = ? AND responses.status = 'submitted'"
+                    " ORDER BY timepoints.position", [course_id])
+    return [{**row, "answers": json.loads(row["answers"])} for row in rows]
+
+
+def get_gp_note(db: Database, course_id: int) -> str:
+    rows = list(db.query("SELECT note FROM gp_notes WHERE course_id = ?", [course_id]))
+    return rows[0]["note"] if rows else ""
+
+
+def save_gp_note(db: Database, course_id: int, note: str, clinician_id: int) -> None:
+    db.execute("INSERT INTO gp_notes (course_id, note, updated_at, updated_by) VALUES (?, ?, ?, ?)"
+               " ON CONFLICT (course_id) DO UPDATE SET note = excluded.note,"
+               " updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+               [course_id, note, now(), clinician_id])
+
+
+def list_audit(db: Database, clinic_id: int, limit: int = 200, offset: int = 0) -> list[dict]:
+    return list(db.query(
+        "SELECT audit_log.*, clinicians.name AS actor_name FROM audit_log"
+        " LEFT JOIN clinicians ON audit_log.actor_type = 'clinician'"
+        " AND clinicians.id = audit_log.actor_id"
+        " WHERE audit_log.clinic_id = ? ORDER BY audit_log.id DESC LIMIT ? OFFSET ?",
+        [clinic_id, limit, offset]))
+
+
+def list_clinicians(db: Database, clinic_id: int) -> list[dict]:
+    return list(db.query("SELECT id, email, name, role, active, language, last_login_at,"
+                         " locked_until FROM clinicians WHERE clinic_id = ? ORDER BY name",
+                         [clinic_id]))

@@ -1,0 +1,90 @@
+"""A course's scores as series over its timepoints, with change since baseline and since
+the previous timepoint, classified by the thresholds in INSTRUMENTS.md.
+
+Pure logic: rows in, plain data out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .. import scoring
+
+SCALE_MAX = {"odi": 100, "ndi": 100, "nprs": 10, "psfs": 10}
+
+
+@dataclass(frozen=True)
+class Point:
+    timepoint: str
+    position: int
+    value: float | None
+    valid: bool
+    band: str | None = None
+    reason: str | None = None
+
+
+@dataclass
+class Series:
+    """One line on a chart: an instrument, or one NPRS site, or one PSFS activity."""
+
+    instrument: str
+    item: str
+    points: list[Point] = field(default_factory=list)
+
+    @property
+    def valid_points(self) -> list[Point]:
+        return [p for p in self.points if p.valid and p.value is not None]
+
+    @property
+    def single_activity(self) -> bool:
+        return self.instrument == "psfs" and self.item != ""
+
+    def _change(self, before: Point | None, after: Point | None) -> dict | None:
+        if before is None or after is None or before is after:
+            return None
+        return {"from": before.value, "to": after.value, "delta": after.value - before.value,
+                "class": scoring.classify_change(self.instrument, before.value, after.value,
+                                                 single_activity=self.single_activity)}
+
+    def change_since_baseline(self) -> dict | None:
+        valid = self.valid_points
+        return self._change(valid[0], valid[-1]) if len(valid) > 1 else None
+
+    def change_since_previous(self) -> dict | None:
+        valid = self.valid_points
+        return self._change(valid[-2], valid[-1]) if len(valid) > 1 else None
+
+
+def build_series(score_rows: list[dict], psfs_baseline: dict[int, float | None]) -> list[Series]:
+    """Group score rows (ordered by timepoint) into series.
+
+    The PSFS total is the mean over the baseline activities only, so an activity added
+    later never moves the course's PSFS change (INSTRUMENTS.md decision).
+    """
+    series: dict[tuple[str, str], Series] = {}
+    for row in score_rows:
+        key = (row["instrument"], row["item"])
+        value, valid = row["value"], bool(row["valid"])
+        if key == ("psfs", "") and row["timepoint_id"] in psfs_baseline:
+            value = psfs_baseline[row["timepoint_id"]]
+            valid = value is not None
+        point = Point(row["timepoint"], row["position"], value, valid, row["band"], row["reason"])
+        series.setdefault(key, Series(*key)).points.append(point)
+    order = {"odi": 0, "ndi": 1, "nprs": 2, "psfs": 3}
+    return sorted(series.values(), key=lambda s: (order.get(s.instrument, 9), s.item != "",
+                                                  s.item))
+
+
+def worst_change(series: list[Series]) -> str | None:
+    """'worse' if any headline series got worse since baseline or the previous timepoint."""
+    classes = set()
+    for s in series:
+        if s.single_activity:
+            continue
+        for change in (s.change_since_baseline(), s.change_since_previous()):
+            if change:
+                classes.add(change["class"])
+    for label in (scoring.WORSE, scoring.IMPROVED, scoring.NO_CHANGE):
+        if label in classes:
+            return label
+    return None

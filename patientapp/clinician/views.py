@@ -1,0 +1,284 @@
+"""Clinic pages under /clinic. Every page is scoped to the signed-in clinician's clinic."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import (abort, current_app, flash, g, redirect, render_template, request, session,
+                   url_for)
+from flask_babel import gettext as _
+
+from .. import accounts
+from ..audit import record
+from ..courses import queries as courses
+from ..db import get_db
+from . import bp, forms
+from . import queries as clinic_db
+from .auth import (admin_required, attempt_sign_in, end_session, load_clinician,
+                   login_required, start_session)
+from .chart import line_chart
+from .details import answer_rows, course_context
+
+PAGE_SIZE = 200
+
+
+@bp.before_request
+def load_signed_in_clinician():
+    db = get_db()
+    g.clinician = load_clinician(db)
+    if g.clinician:
+        g.user_locale = g.clinician["language"]
+        clinic = next(db.query("SELECT name FROM clinics WHERE id = ?",
+                               [g.clinician["clinic_id"]]))
+        g.clinic_name = clinic["name"]
+
+
+def audit(action: str, object_type: str = "", object_id: int | None = None,
+          detail: str = "") -> None:
+    record(get_db(), "clinician", g.clinician["id"], g.clinician["clinic_id"], action,
+           object_type, object_id, detail)
+
+
+def clinic_course(course_id: int) -> dict:
+    """The course if it belongs to this clinic; otherwise 404, and the attempt is logged."""
+    course = clinic_db.get_clinic_course(get_db(), g.clinician["clinic_id"], course_id)
+    if course is None:
+        audit("denied-course", "course", course_id)
+        abort(404)
+    return course
+
+
+# --- signing in and out ----------------------------------------------------------
+
+@bp.route("/login", methods=["GET", "POST"])
+def sign_in():
+    if g.clinician:
+        return redirect(url_for(".list_patients"))
+    form = forms.SignInForm()
+    if session.pop("expired", False) and request.method == "GET":
+        flash(_("You were signed out because you were inactive. Please sign in again."))
+    if not form.validate_on_submit():
+        return render_template("clinician/sign_in.html", form=form), \
+            400 if request.method == "POST" else 200
+    clinician, problem = attempt_sign_in(get_db(), form.email.data, form.password.data)
+    if clinician is None:
+        message = _("Too many failed attempts. Wait 15 minutes and try again.") \
+            if problem == "locked" else _("The e-mail address or password is not right.")
+        form.password.errors = [message]
+        record(get_db(), "anonymous", None, None, f"sign-in-{problem}")
+        return render_template("clinician/sign_in.html", form=form), 401
+    start_session(get_db(), clinician)
+    record(get_db(), "clinician", clinician["id"], clinician["clinic_id"], "sign-in")
+    target = request.args.get("next", "")
+    if not target.startswith("/clinic/") or target.startswith("//"):
+        target = url_for(".list_patients")
+    return redirect(target)
+
+
+@bp.post("/logout")
+def sign_out():
+    if g.clinician:
+        audit("sign-out")
+    end_session(get_db())
+    flash(_("You have signed out."))
+    return redirect(url_for(".sign_in"))
+
+
+# --- the patient list --------------------------------------------------------------
+
+@bp.get("/")
+@login_required
+def list_patients():
+    status = "ended" if request.args.get("status") == "ended" else "active"
+    offset = max(request.args.get("offset", 0, type=int) or 0, 0)
+    search = session.get("search", "")
+    rows = clinic_db.list_courses(get_db(), g.clinician["clinic_id"], g.clinician["id"],
+                                  date.today().isoformat(), search, status, PAGE_SIZE + 1,
+                                  offset)
+    audit("view-patient-list", detail=status)
+    return render_template("clinician/patients.html", rows=rows[:PAGE_SIZE], status=status,
+                           search=search, offset=offset, more=len(rows) > PAGE_SIZE,
+                           page_size=PAGE_SIZE)
+
+
+@bp.post("/search")
+@login_required
+def search_patients():
+    # The search term is a name: kept in the session, never in a URL.
+    term = request.form.get("q", "").strip()[:100]
+    if request.form.get("action") == "clear" or not term:
+        session.pop("search", None)
+    else:
+        session["search"] = term
+    return redirect(url_for(".list_patients"))
+
+
+# --- one patient's course ------------------------------------------------------------
+
+@bp.get("/courses/<int:course_id>")
+@login_required
+def show_course(course_id: int):
+    course = clinic_course(course_id)
+    db = get_db()
+    context = course_context(db, course)
+    clinic_db.mark_viewed(db, g.clinician["id"], course_id)
+    audit("view-course", "course", course_id)
+    charts = {instrument: line_chart(series, context["columns"], context["axis_labels"],
+                                     context["titles"][instrument])
+              for instrument, series in context["by_instrument"].items()}
+    return render_template("clinician/course.html", course=course, charts=charts,
+                           consent_form=forms.PaperConsentForm(), **context)
+
+
+@bp.get("/courses/<int:course_id>/answers")
+@login_required
+def show_answers(course_id: int):
+    course = clinic_course(course_id)
+    db = get_db()
+    responses = clinic_db.list_responses(db, course_id)
+    audit("view-answers", "course", course_id)
+    return render_template("clinician/answers.html", course=course,
+                           groups=answer_rows(db, course, responses))
+
+
+@bp.post("/alerts/<int:alert_id>/acknowledge")
+@login_required
+def acknowledge_alert(alert_id: int):
+    course_id = clinic_db.acknowledge_alert(get_db(), g.clinician["clinic_id"], alert_id,
+                                            g.clinician["id"])
+    if course_id is None:
+        audit("denied-alert", "alert", alert_id)
+        abort(404)
+    audit("acknowledge-alert", "alert", alert_id)
+    flash(_("Alert acknowledged."))
+    return redirect(url_for(".show_course", course_id=course_id) + "#alerts")
+
+
+@bp.post("/courses/<int:course_id>/link")
+@login_required
+def create_link(course_id: int):
+    """A fresh link for the current timepoint, shown once (only its hash is stored)."""
+    course = clinic_course(course_id)
+    db = get_db()
+    timepoint = current_timepoint(courses.list_timepoints(db, course_id))
+    if timepoint is None:
+        flash(_("There is no questionnaire left to answer in this course."), "error")
+        return redirect(url_for(".show_course", course_id=course_id))
+    token = courses.create_invitation(db, timepoint)
+    audit("create-link", "timepoint", timepoint["id"])
+    link = f"{current_app.config['BASE_URL'].rstrip('/')}/q/{token}"
+    return render_template("clinician/link.html", course=course, link=link, timepoint=timepoint)
+
+
+def current_timepoint(timepoints: list[dict]) -> dict | None:
+    """The first timepoint not yet answered whose link has not expired."""
+    today = date.today().isoformat()
+    return next((tp for tp in timepoints if not tp["submitted_at"]
+                 and tp["expires_at"][:10] >= today), None)
+
+
+@bp.post("/courses/<int:course_id>/consent")
+@login_required
+def record_paper_consent(course_id: int):
+    clinic_course(course_id)
+    form = forms.PaperConsentForm()
+    if form.validate():
+        courses.record_consent(get_db(), course_id, form.consent.data, "paper",
+                               g.clinician["id"])
+        audit(f"consent-{form.consent.data}-paper", "course", course_id)
+        flash(_("The patient's decision has been recorded."))
+    else:
+        flash(_("Choose what the patient decided."), "error")
+    return redirect(url_for(".show_course", course_id=course_id) + "#consent-section")
+
+
+# --- GP summary ---------------------------------------------------------------------------
+
+@bp.route("/courses/<int:course_id>/summary", methods=["GET", "POST"])
+@login_required
+def gp_summary(course_id: int):
+    course = clinic_course(course_id)
+    db = get_db()
+    form = forms.GpNoteForm()
+    if form.validate_on_submit():
+        clinic_db.save_gp_note(db, course_id, form.note.data or "", g.clinician["id"])
+        audit("edit-gp-note", "course", course_id)
+        flash(_("The note has been saved."))
+        return redirect(url_for(".gp_summary", course_id=course_id))
+    if request.method == "GET":
+        form.note.data = clinic_db.get_gp_note(db, course_id)
+    audit("view-gp-summary", "course", course_id)
+    clinic = next(db.query("SELECT * FROM clinics WHERE id = ?", [course["clinic_id"]]))
+    return render_template("clinician/summary.html", course=course, form=form, clinic=clinic,
+                           **course_context(db, course)), 400 if form.errors else 200
+
+
+# --- administration -------------------------------------------------------------------
+
+@bp.get("/audit")
+@admin_required
+def show_audit():
+    offset = max(request.args.get("offset", 0, type=int) or 0, 0)
+    rows = clinic_db.list_audit(get_db(), g.clinician["clinic_id"], PAGE_SIZE + 1, offset)
+    audit("view-audit-log")
+    return render_template("clinician/audit.html", rows=rows[:PAGE_SIZE], offset=offset,
+                           more=len(rows) > PAGE_SIZE, page_size=PAGE_SIZE)
+
+
+@bp.route("/admin/clinicians", methods=["GET", "POST"])
+@admin_required
+def manage_clinicians():
+    db = get_db()
+    form = forms.ClinicianForm()
+    status = 200
+    if form.validate_on_submit():
+        if accounts.get_clinician_by_email(db, form.email.data):
+            form.email.errors = [_("There is already an account with this e-mail address.")]
+            status = 400
+        else:
+            new_id = accounts.save_clinician(db, g.clinician["clinic_id"], form.email.data,
+                                             form.name.data, form.password.data,
+                                             form.role.data)
+            audit("create-clinician", "clinician", new_id)
+            flash(_("The account has been created."))
+            return redirect(url_for(".manage_clinicians"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("clinician/clinicians.html", form=form,
+                           clinicians=clinic_db.list_clinicians(db, g.clinician["clinic_id"])), \
+        status
+
+
+@bp.post("/admin/clinicians/<int:clinician_id>/active")
+@admin_required
+def set_clinician_active(clinician_id: int):
+    db = get_db()
+    target = next((c for c in clinic_db.list_clinicians(db, g.clinician["clinic_id"])
+                   if c["id"] == clinician_id), None)
+    if target is None:
+        abort(404)
+    if clinician_id == g.clinician["id"]:
+        flash(_("You cannot deactivate your own account."), "error")
+        return redirect(url_for(".manage_clinicians"))
+    active = 0 if target["active"] else 1
+    db.execute("UPDATE clinicians SET active = ?, session_nonce = NULL WHERE id = ?",
+               [active, clinician_id])
+    audit("activate-clinician" if active else "deactivate-clinician", "clinician", clinician_id)
+    return redirect(url_for(".manage_clinicians"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = forms.ChangePasswordForm()
+    if form.validate_on_submit():
+        if not accounts.password_matches(g.clinician, form.current.data):
+            form.current.errors = [_("That is not your current password.")]
+        else:
+            accounts.set_password(get_db(), g.clinician["id"], form.new.data)
+            start_session(get_db(), g.clinician)
+            audit("change-password")
+            flash(_("Your password has been changed."))
+            return redirect(url_for(".list_patients"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("clinician/password.html", form=form), status

@@ -1,0 +1,320 @@
+"""The clinic side: sign-in, access control across clinics, patient list, patient page."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+
+from patientapp.accounts import save_clinic, save_clinician
+from patientapp.courses import queries as courses
+from patientapp.demo import create_demo
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def demo(db, content):
+    return create_demo(db, content, "http://localhost", date.today(), PASSWORD)
+
+
+@pytest.fixture
+def signed_in(client, demo):
+    response = client.post("/clinic/login", data={"email": "demo@clinic.example",
+                                                  "password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+@pytest.fixture
+def other_clinic_course(db, content):
+    clinic = save_clinic(db, "Anden Klinik")
+    save_clinician(db, clinic, "other@clinic.example", "Other", PASSWORD)
+    return courses.enrol(db, courses.NewPatient(clinic, "Fremmed Patient"),
+                         content.pathway("primary-low-back-pain"), date.today())
+
+
+def course_id_of(db, name):
+    return next(db.query("SELECT courses.id FROM courses JOIN patients ON patients.id ="
+                         " courses.patient_id WHERE patients.name = ?", [name]))["id"]
+
+
+PUBLIC = {"web.show_index", "web.change_language", "web.health", "static",
+          "clinician.sign_in", "clinician.sign_out"}
+TOKEN = {"questionnaires." + name for name in (
+    "show_home", "save_consent", "answer_step", "show_advice", "show_review", "submit",
+    "show_done", "change_language")}
+ADMIN = {"clinician.show_audit", "clinician.manage_clinicians",
+         "clinician.set_clinician_active"}
+
+
+def test_route_map_lists_who_may_reach_what(app):
+    """Every route is public, token-protected, clinician-only or admin-only: no surprises."""
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    clinician_only = {e for e in endpoints if e.startswith("clinician.")} - PUBLIC - ADMIN
+    known = PUBLIC | TOKEN | ADMIN | clinician_only
+    unknown = {e for e in endpoints if e not in known and not e.startswith(
+        ("exercises.", "education.", "api.", "privacy."))}
+    assert not unknown, f"classify these routes: {unknown}"
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in TOKEN:
+            assert rule.rule.startswith("/q/<token>")
+
+
+def test_every_clinic_page_needs_a_sign_in(app, client, demo, db):
+    course_id = course_id_of(db, "Anna Jensen")
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("clinician.") or rule.endpoint in PUBLIC:
+            continue
+        url = rule.rule.replace("<int:course_id>", str(course_id)).replace(
+            "<int:alert_id>", "1").replace("<int:clinician_id>", "1")
+        method = "GET" if "GET" in rule.methods else "POST"
+        response = client.raw.open(url, method=method)
+        assert response.status_code == 302, url
+        assert "/clinic/login" in response.headers["Location"]
+
+
+def test_sign_in_with_a_wrong_password_is_refused_with_a_clear_message(client, demo):
+    response = client.post("/clinic/login", data={"email": "demo@clinic.example",
+                                                  "password": "nope"})
+    assert response.status_code == 401
+    assert response.page.select_one(".error-summary")
+    assert response.page.select_one("#email")["value"] == "demo@clinic.example"
+
+
+def test_five_failures_lock_the_account_even_for_the_right_password(client, demo):
+    for _ in range(5):
+        client.post("/clinic/login", data={"email": "demo@clinic.example", "password": "x"})
+    response = client.post("/clinic/login", data={"email": "demo@clinic.example",
+                                                  "password": PASSWORD})
+    assert response.status_code == 401
+    assert "15" in response.page.select_one(".error-summary").text
+
+
+def test_unknown_email_gets_the_same_answer_as_a_wrong_password(client, demo):
+    known = client.post("/clinic/login", data={"email": "demo@clinic.example", "password": "x"})
+    unknown = client.post("/clinic/login", data={"email": "who@x.dk", "password": "x"})
+    assert known.page.select_one(".error-summary").text == \
+        unknown.page.select_one(".error-summary").text
+
+
+@pytest.mark.parametrize("data", [{}, {"email": "  ", "password": ""}])
+def test_empty_sign_in_form_names_each_missing_field(client, data):
+    response = client.post("/clinic/login", data=data)
+    assert response.status_code == 400
+    links = [a["href"] for a in response.page.select(".error-summary a")]
+    assert links == ["#email", "#password"]
+
+
+def test_sign_out_kills_every_copy_of_the_session(signed_in):
+    copied = signed_in.raw.get_cookie("patientapp_session").value
+    signed_in.post("/clinic/logout")
+    signed_in.raw.set_cookie("patientapp_session", copied)
+    assert signed_in.raw.get("/clinic/").status_code == 302
+
+
+def test_idle_sessions_time_out(signed_in, app):
+    with signed_in.raw.session_transaction() as session:
+        session["seen"] = "2000-01-01T00:00:00+00:00"
+    response = signed_in.raw.get("/clinic/")
+    assert response.status_code == 302
+    assert "inactive" in signed_in.get(response.headers["Location"]).page.text
+
+
+def test_patient_list_shows_who_needs_action_first(signed_in):
+    page = signed_in.get("/clinic/").page
+    names = [th.text.strip() for th in page.select("tbody th")]
+    assert names[0] == "Erik Madsen"  # alarm symptom and worse pain
+    assert names[-1] == "Anna Jensen"  # nothing answered yet, nothing wrong
+    assert page.select_one("tbody tr.row--alarm")
+
+
+def test_search_by_name_keeps_the_name_out_of_the_url(signed_in):
+    response = signed_in.post("/clinic/search", data={"q": "bent"})
+    assert response.headers["Location"].endswith("/clinic/")
+    names = [th.text.strip() for th in signed_in.get("/clinic/").page.select("tbody th")]
+    assert names == ["Bent Nielsen"]
+    signed_in.post("/clinic/search", data={"action": "clear"})
+    assert len(signed_in.get("/clinic/").page.select("tbody th")) == 5
+
+
+def test_search_treats_wildcards_literally(signed_in):
+    signed_in.post("/clinic/search", data={"q": "%"})
+    assert signed_in.get("/clinic/").page.select("tbody th") == []
+
+
+def test_the_patient_page_shows_scores_change_and_alerts(signed_in, db):
+    course_id = course_id_of(db, "Erik Madsen")
+    page = signed_in.get(f"/clinic/courses/{course_id}").page
+    assert page.select_one("svg.chart")
+    assert "worse" in page.select_one(".change--worse").text
+    assert len(page.select(".alert-item--alarm")) == 1
+    assert len(page.select(".alert-item--worse")) == 2
+
+
+def test_psfs_improvement_is_shown_as_improved(signed_in, db):
+    course_id = course_id_of(db, "Dorte Hansen")
+    page = signed_in.get(f"/clinic/courses/{course_id}").page
+    psfs = page.select_one("#scores-psfs").find_parent("section")
+    assert psfs.select_one(".change--improved")  # 3.0 -> 7.0: higher is better
+
+
+def test_acknowledging_an_alert_records_who_and_when(signed_in, db):
+    course_id = course_id_of(db, "Erik Madsen")
+    alert = next(db.query("SELECT id FROM alerts WHERE course_id = ? AND kind = 'alarm'",
+                          [course_id]))
+    signed_in.post(f"/clinic/alerts/{alert['id']}/acknowledge")
+    row = next(db.query("SELECT acknowledged_at, acknowledged_by FROM alerts WHERE id = ?",
+                        [alert["id"]]))
+    assert row["acknowledged_at"] and row["acknowledged_by"]
+    page = signed_in.get(f"/clinic/courses/{course_id}").page
+    assert "Demo Fysioterapeut" in page.select_one(".alert-item--done").text
+
+
+def test_another_clinics_patient_is_a_logged_404(signed_in, db, other_clinic_course):
+    for url in (f"/clinic/courses/{other_clinic_course}",
+                f"/clinic/courses/{other_clinic_course}/answers",
+                f"/clinic/courses/{other_clinic_course}/summary"):
+        assert signed_in.get(url).status_code == 404
+    assert signed_in.raw.post(f"/clinic/courses/{other_clinic_course}/link").status_code == 404
+    denied = list(db.query("SELECT * FROM audit_log WHERE action = 'denied-course'"))
+    assert len(denied) == 4
+
+
+def test_another_clinics_alert_cannot_be_acknowledged(signed_in, db, other_clinic_course):
+    db.execute("INSERT INTO alerts (course_id, kind, level, key, created_at)"
+               " VALUES (?, 'alarm', 'emergency', 'x', '2026-01-01')", [other_clinic_course])
+    alert_id = next(db.query("SELECT id FROM alerts WHERE course_id = ?",
+                             [other_clinic_course]))["id"]
+    assert signed_in.raw.post(f"/clinic/alerts/{alert_id}/acknowledge").status_code == 404
+    assert next(db.query("SELECT acknowledged_at FROM alerts WHERE id = ?",
+                         [alert_id]))["acknowledged_at"] is None
+
+
+def test_other_clinic_is_not_in_the_list(signed_in, other_clinic_course):
+    assert "Fremmed Patient" not in signed_in.get("/clinic/").page.text
+
+
+def test_viewing_patient_data_is_audited(signed_in, db):
+    course_id = course_id_of(db, "Bent Nielsen")
+    signed_in.get(f"/clinic/courses/{course_id}")
+    signed_in.get(f"/clinic/courses/{course_id}/answers")
+    actions = [r["action"] for r in db.query(
+        "SELECT action FROM audit_log WHERE object_id = ? AND object_type = 'course'",
+        [course_id])]
+    assert actions == ["view-course", "view-answers"]
+
+
+def test_answers_item_by_item_show_the_statement_chosen(signed_in, db, content):
+    course_id = course_id_of(db, "Bent Nielsen")
+    page = signed_in.get(f"/clinic/courses/{course_id}/answers").page
+    statement = content.questionnaire("odi", "da").section(1)["options"][3]
+    assert statement in page.text
+
+
+def test_a_new_link_is_shown_once_and_works(signed_in, db):
+    course_id = course_id_of(db, "Anna Jensen")
+    page = signed_in.post(f"/clinic/courses/{course_id}/link").page
+    link = page.select_one("#patient-link")["value"]
+    token = link.rsplit("/", 1)[1]
+    assert signed_in.raw.application.test_client().get(f"/q/{token}").status_code == 200
+    assert token not in json.dumps(list(db.query("SELECT * FROM invitations")))
+
+
+def test_paper_consent_is_recorded_with_the_clinician(signed_in, db):
+    course_id = course_id_of(db, "Anna Jensen")
+    signed_in.post(f"/clinic/courses/{course_id}/consent", data={"consent": "withdrawn"})
+    row = next(db.query("SELECT status, method, recorded_by FROM consents WHERE course_id = ?"
+                        " ORDER BY id DESC LIMIT 1", [course_id]))
+    assert row["status"] == "withdrawn" and row["method"] == "paper" and row["recorded_by"]
+
+
+def test_gp_summary_keeps_the_note_and_lays_out_for_print(signed_in, db):
+    course_id = course_id_of(db, "Dorte Hansen")
+    signed_in.post(f"/clinic/courses/{course_id}/summary", data={"note": "  Godt forløb.  "})
+    page = signed_in.get(f"/clinic/courses/{course_id}/summary").page
+    assert page.select_one("#note").text == "Godt forløb."
+    assert "Godt forløb." in page.select_one(".print-only").text
+    assert page.select_one("#scores-odi")
+
+
+def test_too_long_gp_note_is_refused_and_kept(signed_in, db):
+    course_id = course_id_of(db, "Dorte Hansen")
+    response = signed_in.post(f"/clinic/courses/{course_id}/summary", data={"note": "x" * 4001})
+    assert response.status_code == 400
+    assert response.page.select_one("#note").text == "x" * 4001
+
+
+def test_only_admins_manage_accounts_and_read_the_audit_log(client, db, demo):
+    clinic = next(db.query("SELECT id FROM clinics"))["id"]
+    save_clinician(db, clinic, "plain@clinic.example", "Plain", PASSWORD, "clinician")
+    client.post("/clinic/login", data={"email": "plain@clinic.example", "password": PASSWORD})
+    assert client.get("/clinic/audit").status_code == 403
+    assert client.get("/clinic/admin/clinicians").status_code == 403
+    assert client.get("/clinic/").status_code == 200
+
+
+def test_admin_creates_an_account_that_can_sign_in(signed_in, app):
+    response = signed_in.post("/clinic/admin/clinicians", data={
+        "name": "Ny Kollega", "email": "ny@clinic.example", "role": "clinician",
+        "password": "a long enough password"})
+    assert response.status_code == 302
+    fresh = app.test_client()
+    assert fresh.post("/clinic/login", data={"email": "ny@clinic.example",
+                                             "password": "a long enough password"}
+                      ).status_code == 302
+
+
+@pytest.mark.parametrize("data, field", [
+    ({"name": "", "email": "a@b.dk", "role": "clinician", "password": "x" * 12}, "name"),
+    ({"name": "A", "email": "not-an-email", "role": "clinician", "password": "x" * 12}, "email"),
+    ({"name": "A", "email": "a@b.dk", "role": "king", "password": "x" * 12}, "role-0"),
+    ({"name": "A", "email": "a@b.dk", "role": "clinician", "password": "short"}, "password"),
+    ({"name": "A", "email": "demo@clinic.example", "role": "clinician",
+      "password": "x" * 12}, "email"),
+])
+def test_account_form_errors_point_at_the_field(signed_in, data, field):
+    response = signed_in.post("/clinic/admin/clinicians", data=data)
+    assert response.status_code == 400
+    assert response.page.select_one(".error-summary a")["href"] == f"#{field}"
+
+
+def test_deactivated_clinician_is_signed_out(signed_in, app, db):
+    clinic = next(db.query("SELECT id FROM clinics"))["id"]
+    other = save_clinician(db, clinic, "b@clinic.example", "B", PASSWORD)
+    second = app.test_client()
+    second.post("/clinic/login", data={"email": "b@clinic.example", "password": PASSWORD})
+    signed_in.post(f"/clinic/admin/clinicians/{other}/active")
+    assert second.get("/clinic/").status_code == 302
+
+
+def test_change_password_requires_the_current_one(signed_in):
+    response = signed_in.post("/clinic/account/password", data={
+        "current": "wrong", "new": "a brand new password", "repeat": "a brand new password"})
+    assert response.status_code == 400
+    response = signed_in.post("/clinic/account/password", data={
+        "current": PASSWORD, "new": "a brand new password", "repeat": "a brand new password"})
+    assert response.status_code == 302
+
+
+def test_create_clinician_command(runner, db):
+    result = runner.invoke(args=["create-clinician", "--email", "first@clinic.dk", "--name",
+                                 "First Admin", "--clinic", "Ny Klinik",
+                                 "--password", "a long password 1"])
+    assert result.exit_code == 0, result.output
+    row = next(db.query("SELECT role, clinic_id FROM clinicians WHERE email = 'first@clinic.dk'"))
+    assert row["role"] == "admin"
+    again = runner.invoke(args=["create-clinician", "--email", "first@clinic.dk", "--name", "X",
+                                "--clinic", "Ny Klinik", "--password", "a long password 1"])
+    assert again.exit_code != 0 and "already exists" in again.output
+
+
+def test_follow_up_warning_is_explained_on_the_patient_page(signed_in, db, content):
+    clinic = next(db.query("SELECT id FROM clinics"))["id"]
+    first = date.today()
+    course_id = courses.enrol(db, courses.NewPatient(clinic, "Sen Henvisning"),
+                              content.pathway("primary-low-back-pain"), first,
+                              referral_date=first - timedelta(days=200))
+    page = signed_in.get(f"/clinic/courses/{course_id}").page
+    assert page.select(".warning-text")
