@@ -35,11 +35,24 @@ def defaults(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": None,  # None: Secure exactly when BASE_URL is https
         "SESSION_COOKIE_NAME": "patientapp_session",
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
         "CLINICIAN_SESSION_MINUTES": 30,
         "TOKEN_BYTES": 32,
         "DEMO_PASSWORD": None,
+        # Invitations and reminders: without SMTP_HOST / SMS_URL they are printed instead.
+        "SMTP_HOST": None,
+        "SMTP_PORT": 587,
+        "SMTP_USERNAME": None,
+        "SMTP_PASSWORD": None,
+        "SMTP_STARTTLS": True,
+        "MAIL_FROM": None,
+        "SMS_URL": None,
+        "SMS_USERNAME": None,
+        "SMS_PASSWORD": None,
+        "SMS_TOKEN": None,
+        "SMS_FROM": None,
     }
 
 
@@ -50,7 +63,8 @@ def load(app: Flask, test_config: dict | None) -> None:
     app.config.from_prefixed_env("PATIENTAPP")
     if test_config:
         app.config.from_mapping(test_config)
-    app.config.setdefault("SESSION_COOKIE_SECURE", app.config["BASE_URL"].startswith("https://"))
+    if app.config["SESSION_COOKIE_SECURE"] is None:
+        app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
     for key in ("DATABASE", "CONTENT_DIR", "BABEL_TRANSLATION_DIRECTORIES"):
         if app.config[key] != ":memory:":
             app.config[key] = str(Path(app.config[key]).expanduser().resolve())

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 import click
 from flask import Flask, current_app, g
+from flask.cli import with_appcontext
 from sqlite_utils import Database
 
 from .migrations import migrations
@@ -81,6 +82,7 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command() -> None:
     """Create the database, or bring its schema up to date (safe to run again)."""
     applied = migrate(get_db())
