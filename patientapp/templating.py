@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask, current_app
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_percent, get_locale
 from markupsafe import Markup, escape
 
 from .scoring import display_score
@@ -86,4 +86,5 @@ def init_app(app: Flask) -> None:
     app.add_template_global(has_endpoint, "has_endpoint")
     app.add_template_global(timepoint_name, "content_timepoint_name")
     app.add_template_global(display_score, "display_score")
+    app.add_template_global(format_percent, "format_percent")
     app.add_template_global(lambda: date.today().isoformat(), "today_iso")

@@ -12,7 +12,7 @@ from .. import accounts
 from ..audit import record
 from ..courses import queries as courses
 from ..db import get_db
-from . import bp, forms
+from . import bp, forms, overview
 from . import queries as clinic_db
 from .auth import (admin_required, attempt_sign_in, end_session, load_clinician,
                    login_required, start_session)
@@ -282,3 +282,17 @@ def change_password():
             return redirect(url_for(".list_patients"))
     status = 400 if request.method == "POST" else 200
     return render_template("clinician/password.html", form=form), status
+
+
+@bp.get("/overview")
+@login_required
+def show_overview():
+    db = get_db()
+    clinic_id = g.clinician["clinic_id"]
+    audit("view-overview")
+    return render_template(
+        "clinician/overview.html",
+        pathways=list(current_app.extensions["content"].pathways.values()),
+        counts=overview.pathway_counts(db, clinic_id),
+        rates=overview.response_rates(db, clinic_id, date.today().isoformat()),
+        outcomes=overview.outcomes(db, clinic_id))
