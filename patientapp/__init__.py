@@ -40,9 +40,12 @@ def _init_extensions(app: Flask) -> None:
 def _register_features(app: Flask) -> None:
     from . import cli, web
     from .clinician import bp as clinician_bp
+    from .privacy import cli as privacy_cli
+    from .privacy import views as privacy_views  # noqa: F401  (adds routes to both blueprints)
     from .questionnaires import bp as questionnaires_bp
 
     app.register_blueprint(web.bp)
     app.register_blueprint(questionnaires_bp)
     app.register_blueprint(clinician_bp)
     cli.init_app(app)
+    privacy_cli.init_app(app)

@@ -41,6 +41,8 @@ def defaults(instance_path: str) -> dict:
         "CLINICIAN_SESSION_MINUTES": 30,
         "TOKEN_BYTES": 32,
         "DEMO_PASSWORD": None,
+        # Finished courses are erased this many days after they ended (purge-expired).
+        "RETENTION_DAYS": 730,
         # Invitations and reminders: without SMTP_HOST / SMS_URL they are printed instead.
         "SMTP_HOST": None,
         "SMTP_PORT": 587,

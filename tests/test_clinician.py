@@ -44,9 +44,9 @@ PUBLIC = {"web.show_index", "web.change_language", "web.health", "static",
           "clinician.sign_in", "clinician.sign_out"}
 TOKEN = {"questionnaires." + name for name in (
     "show_home", "save_consent", "answer_step", "show_advice", "show_review", "submit",
-    "show_done", "change_language")}
+    "show_done", "change_language", "show_my_data", "download_my_data")}
 ADMIN = {"clinician.show_audit", "clinician.manage_clinicians",
-         "clinician.set_clinician_active"}
+         "clinician.set_clinician_active", "clinician.export_patient", "clinician.erase_patient"}
 
 
 def test_route_map_lists_who_may_reach_what(app):

@@ -1,0 +1,1 @@
+"""Privacy (GDPR): a patient's access to their data, erasure, and retention."""
