@@ -1,4 +1,4 @@
-"""Command-line tools: ``flask --app patientapp demo`` and ``export-csv``."""
+"""Command-line tools: ``flask --app patientapp demo``, ``export-csv`` and the feature commands."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from . import accounts
+from .courses.commands import enrol_command, move_visit_command
 from .db import get_db, migrate
 from .demo import create_demo
 from .exports import list_score_rows, write_csv
+from .notifications.commands import send_due_command
 
 
 @click.command("demo")
@@ -85,3 +87,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_clinician_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(export_csv_command)
+    app.cli.add_command(enrol_command)
+    app.cli.add_command(move_visit_command)
+    app.cli.add_command(send_due_command)

@@ -191,3 +191,33 @@ CREATE TABLE gp_notes (
     updated_by INTEGER REFERENCES clinicians(id)
 )
 """)
+
+
+@migrations()
+def m003_outbox(db: Database) -> None:
+    # Every invitation and reminder, one row per message, so a repeated or interrupted
+    # run can tell what was already sent. The body is never stored: it holds a link token.
+    # timepoints.moved_at marks a visit date set by hand, which later re-planning keeps.
+    _run(db, """
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    course_id INTEGER NOT NULL REFERENCES courses(id) ON DELETE CASCADE,
+    timepoint_id INTEGER NOT NULL REFERENCES timepoints(id) ON DELETE CASCADE,
+    invitation_id INTEGER REFERENCES invitations(id) ON DELETE SET NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('invitation', 'reminder')),
+    channel TEXT NOT NULL CHECK (channel IN ('email', 'sms')),
+    recipient TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL DEFAULT 'pending'
+        CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'unknown', 'cancelled')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    claimed_at TEXT,
+    sent_at TEXT,
+    next_attempt_at TEXT
+);
+CREATE INDEX outbox_status ON outbox(status, next_attempt_at);
+CREATE INDEX outbox_course ON outbox(course_id, timepoint_id);
+ALTER TABLE timepoints ADD COLUMN moved_at TEXT
+""")

@@ -13,6 +13,7 @@ from ..content import Pathway
 from ..db import now, write_transaction
 from ..security import hash_token, new_token
 from ..timeutil import end_of_day, iso, parse_date, utcnow
+from .contact import N_
 from .schedule import PlannedTimepoint, plan
 
 
@@ -101,22 +102,73 @@ def get_timepoint(db: Database, timepoint_id: int) -> dict | None:
     return _decode_timepoint(rows[0]) if rows else None
 
 
+class CourseError(ValueError):
+    """A change the course does not allow; str() is the English message."""
+
+    def __init__(self, message: str, **params) -> None:
+        super().__init__(message % params if params else message)
+        self.message, self.params = message, params
+
+
 def replan(db: Database, course_id: int, pathway: Pathway, moved: dict[str, date]) -> None:
-    """Move visit dates; dates of submitted timepoints and all answers stay as they are."""
-    course = get_course(db, course_id)
-    current = {tp["key"]: tp for tp in list_timepoints(db, course_id)}
-    keep = {key: parse_date(tp["visit_date"]) for key, tp in current.items() if tp["submitted_at"]}
-    planned = plan(pathway, parse_date(course["first_visit"]),
-                   parse_date(course["referral_date"]) if course["referral_date"] else None,
-                   {**moved, **keep})
+    """Move visit dates; dates of submitted timepoints and all answers stay as they are.
+
+    Dates set by hand earlier are kept too, so moving one visit never undoes another move.
+    """
     with write_transaction(db):
+        course = get_course(db, course_id)
+        current = {tp["key"]: tp for tp in list_timepoints(db, course_id)}
+        by_hand = {key: parse_date(tp["visit_date"]) for key, tp in current.items()
+                   if tp["moved_at"]}
+        done = {key: parse_date(tp["visit_date"]) for key, tp in current.items()
+                if tp["submitted_at"]}
+        planned = plan(pathway, parse_date(course["first_visit"]),
+                       parse_date(course["referral_date"]) if course["referral_date"] else None,
+                       {**by_hand, **moved, **done})
         for tp in planned:
             if current[tp.key]["submitted_at"]:
                 continue
             row = _timepoint_row(course_id, tp)
+            if tp.key in moved:
+                row["moved_at"] = now()
             db.table("timepoints").update(current[tp.key]["id"], row)
             db.execute("UPDATE invitations SET expires_at = ? WHERE timepoint_id = ?",
                        [row["expires_at"], current[tp.key]["id"]])
+
+
+def move_visit(db: Database, course_id: int, pathway: Pathway, key: str, day: date) -> None:
+    """Set one visit's date by hand and re-plan the invitations that follow from it."""
+    course = get_course(db, course_id)
+    if course is None:
+        raise CourseError(N_("There is no course with the id %(id)s."), id=course_id)
+    if course["status"] != "active":
+        raise CourseError(N_("The course has ended, so its visits can no longer be moved."))
+    timepoint = next((tp for tp in list_timepoints(db, course_id) if tp["key"] == key), None)
+    if timepoint is None:
+        raise CourseError(N_("The course has no visit called '%(key)s'. Choose one of: "
+                             "%(choices)s."), key=key,
+                          choices=", ".join(t.key for t in pathway.timepoints))
+    if timepoint["submitted_at"]:
+        raise CourseError(N_("The answers for '%(key)s' have already been sent, so its date "
+                             "can no longer be moved."), key=key)
+    if day < parse_date(course["first_visit"]):
+        raise CourseError(N_("A visit cannot be before the first consultation (%(date)s)."),
+                          date=course["first_visit"])
+    replan(db, course_id, pathway, {key: day})
+
+
+def end_course(db: Database, course_id: int) -> bool:
+    """End the course: no further invitations or reminders. Answers and sent links stay.
+
+    Returns False when there is no active course with that id.
+    """
+    cursor = db.execute("UPDATE courses SET status = 'ended', ended_at = ?"
+                        " WHERE id = ? AND status = 'active'", [now(), course_id])
+    return cursor.rowcount == 1
+
+
+def list_clinics(db: Database) -> list[dict]:
+    return list(db.query("SELECT id, name FROM clinics ORDER BY id"))
 
 
 def create_invitation(db: Database, timepoint: dict) -> str:

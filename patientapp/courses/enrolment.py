@@ -1,0 +1,160 @@
+"""Enrolment input: one check for the command line and the clinician form, and a summary.
+
+Pure functions, no Flask or database. ``check_enrolment`` turns raw text fields into
+an ``Enrolment`` or a list of problems, each naming its field, so a form can put
+every message next to its field and the command line can print them all at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from ..timeutil import local_date, parse_moment
+from .contact import N_, ContactError, normalise_email, normalise_phone
+
+LANGUAGES = ("da", "en")
+NAME_MAX = 200
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input: the field and an English msgid with its values."""
+
+    field: str
+    message: str
+    params: dict | None = None
+
+    def __str__(self) -> str:
+        return self.message % self.params if self.params else self.message
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    name: str
+    pathway: str
+    first_visit: date
+    referral_date: date | None = None
+    email: str = ""
+    phone: str = ""
+    language: str = "da"
+
+
+def parse_iso_date(text: str | None) -> date:
+    """A date written as YYYY-MM-DD; ValueError for anything else, impossible dates too."""
+    # date.fromisoformat also takes "20260302" and week dates; only YYYY-MM-DD is meant.
+    text = (text or "").strip()
+    if not ISO_DATE.match(text):
+        raise ValueError(text)
+    return date.fromisoformat(text)
+
+
+def _check_dates(raw: Mapping, problems: list[Problem]) -> tuple[date | None, date | None]:
+    first = referral = None
+    try:
+        first = parse_iso_date(raw.get("first_visit"))
+    except ValueError:
+        problems.append(Problem("first_visit", N_(
+            "Enter the date of the first consultation as YYYY-MM-DD, like 2026-03-02.")))
+    if (raw.get("referral_date") or "").strip():
+        try:
+            referral = parse_iso_date(raw.get("referral_date"))
+        except ValueError:
+            problems.append(Problem("referral_date", N_(
+                "Enter the referral date as YYYY-MM-DD, like 2026-02-20.")))
+    if first and referral and referral > first:
+        problems.append(Problem("referral_date", N_(
+            "The referral date cannot be after the first consultation.")))
+    return first, referral
+
+
+def _check_contact(raw: Mapping, problems: list[Problem]) -> tuple[str, str]:
+    found = {}
+    for name, normalise in (("email", normalise_email), ("phone", normalise_phone)):
+        try:
+            found[name] = normalise(raw.get(name))
+        except ContactError as error:
+            problems.append(Problem(name, str(error)))
+            found[name] = ""
+    return found["email"], found["phone"]
+
+
+def _check_name_and_pathway(raw: Mapping, pathway_ids: list[str],
+                            problems: list[Problem]) -> None:
+    name = (raw.get("name") or "").strip()
+    if not name:
+        problems.append(Problem("name", N_("Enter the patient's name.")))
+    elif len(name) > NAME_MAX:
+        problems.append(Problem("name", N_("The name must be %(max)d characters or fewer."),
+                                {"max": NAME_MAX}))
+    if (raw.get("pathway") or "").strip() not in pathway_ids:
+        problems.append(Problem("pathway", N_("Choose one of the courses: %(choices)s."),
+                                {"choices": ", ".join(pathway_ids)}))
+
+
+def _check_language(raw: Mapping, problems: list[Problem]) -> str:
+    language = (raw.get("language") or "da").strip()
+    if language not in LANGUAGES:
+        problems.append(Problem("language", N_("Choose Danish (da) or English (en).")))
+    return language
+
+
+def check_enrolment(raw: Mapping[str, str | None],
+                    pathway_ids: Iterable[str]) -> tuple[Enrolment | None, list[Problem]]:
+    """Validate raw fields (name, pathway, first_visit, referral_date, email, phone, language).
+
+    Returns the cleaned enrolment and no problems, or None and every problem found.
+    """
+    problems: list[Problem] = []
+    _check_name_and_pathway(raw, list(pathway_ids), problems)
+    first, referral = _check_dates(raw, problems)
+    email, phone = _check_contact(raw, problems)
+    language = _check_language(raw, problems)
+    if problems:
+        return None, problems
+    return Enrolment(name=raw["name"].strip(), pathway=raw["pathway"].strip(),
+                     first_visit=first, referral_date=referral, email=email, phone=phone,
+                     language=language), []
+
+
+def last_day(expires_at: str) -> date:
+    """The last local day a link works, from the stored moment it stops (local midnight)."""
+    return local_date(parse_moment(expires_at)) - timedelta(days=1)
+
+
+def course_summary(course: dict, timepoints: list[dict]) -> dict:
+    """The course and its dated timepoints, as ``enrol --json`` prints them."""
+    return {
+        "course_id": course["id"],
+        "pathway": course["pathway"],
+        "patient": {"pseudonym": course["pseudonym"]},
+        "timepoints": [{
+            "key": tp["key"], "code": tp["code"], "visit_date": tp["visit_date"],
+            "send_on": tp["send_at"], "remind_on": tp["remind_at"],
+            "expires_on": last_day(tp["expires_at"]).isoformat(),
+            "questionnaires": tp["questionnaires"], "warning": tp["warning"],
+        } for tp in timepoints],
+    }
+
+
+def pick_clinic(clinics: list[dict], wanted: str | None) -> tuple[dict | None, Problem | None]:
+    """The clinic named by id or name, or the only one when none is named."""
+    wanted = (wanted or "").strip()
+    if wanted:
+        found = [c for c in clinics
+                 if str(c["id"]) == wanted or c["name"].casefold() == wanted.casefold()]
+        if len(found) == 1:
+            return found[0], None
+        return None, Problem("clinic", N_("There is no clinic with the id or name '%(clinic)s'."),
+                             {"clinic": wanted})
+    if len(clinics) == 1:
+        return clinics[0], None
+    if not clinics:
+        return None, Problem("clinic", N_(
+            "There is no clinic yet: create one with the create-clinician command."))
+    choices = ", ".join(f"{c['id']} ({c['name']})" for c in clinics)
+    return None, Problem("clinic", N_("There are several clinics: choose one of %(choices)s."),
+                         {"choices": choices})

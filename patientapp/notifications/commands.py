@@ -1,0 +1,63 @@
+"""``flask send-due``: send the invitations and reminders that are due; run it hourly.
+
+Exit codes: 0 when every message due was handed over (or none was due), 1 when a send
+failed (it is retried on a later run), 2 for bad input or configuration.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from ..db import get_db
+from ..timeutil import CLINIC_TZ, parse_moment, utcnow
+from . import due
+from .backends import BackendConfigError
+from .sending import Report, outlets_from_config, send_due
+
+
+def _parse_now(value: str | None) -> datetime:
+    if value is None:
+        return utcnow()
+    try:
+        return parse_moment(value.strip())
+    except ValueError:
+        raise click.BadParameter("use an ISO date and time, like 2026-03-02T09:00 (clinic time) "
+                                 "or 2026-03-02T08:00+00:00", param_hint="--now") from None
+
+
+def _describe(report: Report, now: datetime) -> list[str]:
+    lines = []
+    if report.interrupted:
+        lines.append(f"{report.interrupted} message(s) left unfinished by an earlier run were "
+                     "not sent again (delivery unknown); the clinic is shown them.")
+    if report.outside_hours:
+        local = now.astimezone(CLINIC_TZ).strftime("%H:%M")
+        lines.append(f"It is {local} in {CLINIC_TZ.key}, outside sending hours "
+                     f"({due.SEND_FROM:%H:%M}-{due.SEND_UNTIL:%H:%M}): nothing sent.")
+        return lines
+    lines.append(f"Sent {report.sent} message(s); {report.retrying} failed and will be retried; "
+                 f"{report.given_up} given up after {due.MAX_ATTEMPTS} attempts.")
+    return lines
+
+
+@click.command("send-due")
+@click.option("--now", "now_text", default=None,
+              help="Act as if it were this moment: ISO 8601, clinic time unless a zone is given.")
+@with_appcontext
+def send_due_command(now_text: str | None) -> None:
+    """Send the invitations and reminders that are due (run it hourly from cron or a timer)."""
+    now = _parse_now(now_text)
+    try:
+        outlets = outlets_from_config(current_app.config)
+    except BackendConfigError as error:
+        raise click.UsageError(str(error)) from None
+    report = send_due(get_db(), now, outlets)
+    for line in _describe(report, now):
+        click.echo(line)
+    if report.failed:
+        raise click.ClickException(f"{report.failed} message(s) could not be sent; "
+                                   "see the outbox.")
