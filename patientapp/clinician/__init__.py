@@ -4,7 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("clinician", __name__, url_prefix="/clinic")
 
-from . import views  # noqa: E402,F401  (registers the routes)
+from . import manage, views  # noqa: E402,F401  (register the routes)
 from .details import alert_text, schedule_warning  # noqa: E402
 
 bp.add_app_template_global(alert_text, "alert_text")

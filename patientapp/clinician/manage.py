@@ -1,0 +1,184 @@
+"""Enrol and manage a course from the browser: contact details, visit dates, ending it,
+and sending the patient their link. Validation is shared with the command line."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from ..courses import queries as courses
+from ..courses.contact import ContactError, normalise_email, normalise_phone
+from ..courses.enrolment import Problem, check_enrolment, parse_iso_date
+from ..db import get_db, write_transaction
+from ..notifications.manual import send_link_now
+from ..notifications.sending import outlets_from_config
+from . import bp
+from .auth import login_required
+from .views import audit, clinic_course, current_timepoint
+
+ENROL_FIELDS = ("name", "email", "phone", "language", "pathway", "first_visit",
+                "referral_date")
+
+
+def _translated(problems: list[Problem]) -> dict[str, list[str]]:
+    """Problems (English msgids) as translated messages by field."""
+    by_field: dict[str, list[str]] = {}
+    for problem in problems:
+        by_field.setdefault(problem.field, []).append(_(problem.message, **(problem.params or {})))
+    return by_field
+
+
+def _form_values(fields: tuple[str, ...]) -> dict[str, str]:
+    return {name: request.form.get(name, "")[:500] for name in fields}
+
+
+@bp.route("/patients/new", methods=["GET", "POST"])
+@login_required
+def enrol_patient():
+    pathways = current_app.extensions["content"].pathways
+    values = {"language": "da", "first_visit": date.today().isoformat()}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = _form_values(ENROL_FIELDS)
+        enrolment, problems = check_enrolment(values, pathways)
+        if enrolment:
+            patient = courses.NewPatient(g.clinician["clinic_id"], enrolment.name,
+                                         enrolment.email, enrolment.phone, enrolment.language)
+            course_id = courses.enrol(get_db(), patient, pathways[enrolment.pathway],
+                                      enrolment.first_visit, enrolment.referral_date)
+            audit("enrol-patient", "course", course_id)
+            flash(_("The patient is enrolled. Invitations go out before each consultation."))
+            return redirect(url_for(".show_course", course_id=course_id))
+        errors = _translated(problems)
+    options = [(p.id, p.names[str(get_locale())]) for p in pathways.values()]
+    return render_template("clinician/enrol.html", values=values, errors=errors,
+                           pathway_options=options), 400 if errors else 200
+
+
+@bp.route("/courses/<int:course_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_course(course_id: int):
+    course = clinic_course(course_id)
+    values = {"name": course["patient_name"], "email": course["email"],
+              "phone": course["phone"], "language": course["language"]}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = _form_values(("name", "email", "phone", "language"))
+        errors = _save_contact(course, values)
+        if not errors:
+            audit("edit-contact", "course", course_id)
+            flash(_("The contact details have been saved."))
+            return redirect(url_for(".edit_course", course_id=course_id))
+    return _render_edit(course, values, errors, {}, {})
+
+
+def _save_contact(course: dict, values: dict) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    clean = {"name": values["name"].strip(), "language": values["language"]}
+    if not clean["name"] or len(clean["name"]) > 200:
+        errors["name"] = [_("Enter the patient's name.")]
+    if clean["language"] not in current_app.config["LANGUAGES"]:
+        errors["language"] = [_("Choose Danish or English.")]
+    for field, normalise in (("email", normalise_email), ("phone", normalise_phone)):
+        try:
+            clean[field] = normalise(values[field])
+        except ContactError as error:
+            errors[field] = [_(str(error))]
+    if not errors:
+        get_db().execute("UPDATE patients SET name = ?, email = ?, phone = ?, language = ?"
+                         " WHERE id = ?", [clean["name"], clean["email"], clean["phone"],
+                                           clean["language"], course["patient_id"]])
+    return errors
+
+
+def _render_edit(course, values, errors, dates, date_errors, status=None):
+    db = get_db()
+    context = {"course": course, "values": values, "errors": errors,
+               "timepoints": courses.list_timepoints(db, course["id"]), "dates": dates,
+               "date_errors": date_errors,
+               "pathway": current_app.extensions["content"].pathway(course["pathway"])}
+    failed = errors or date_errors
+    return render_template("clinician/edit_course.html", **context), \
+        status or (400 if failed else 200)
+
+
+@bp.post("/courses/<int:course_id>/visits")
+@login_required
+def move_visits(course_id: int):
+    """Move any number of visit dates at once; a bad date changes nothing."""
+    course = clinic_course(course_id)
+    pathway = current_app.extensions["content"].pathway(course["pathway"])
+    timepoints = courses.list_timepoints(get_db(), course_id)
+    dates = {tp["key"]: request.form.get(f"visit-{tp['key']}", tp["visit_date"]).strip()
+             for tp in timepoints if not tp["submitted_at"]}
+    moved, date_errors = _changed_dates(timepoints, dates)
+    if not date_errors:
+        try:
+            with write_transaction(get_db()):
+                for key, day in moved.items():
+                    courses.move_visit(get_db(), course_id, pathway, key, day)
+        except courses.CourseError as error:
+            date_errors[next(iter(moved))] = _(error.message, **error.params)
+    if date_errors:
+        values = {"name": course["patient_name"], "email": course["email"],
+                  "phone": course["phone"], "language": course["language"]}
+        return _render_edit(course, values, {}, dates, date_errors)
+    if moved:
+        audit("move-visits", "course", course_id, ", ".join(sorted(moved)))
+        flash(_("The dates have been changed. Invitations not yet sent follow the new dates."))
+    return redirect(url_for(".show_course", course_id=course_id))
+
+
+def _changed_dates(timepoints: list[dict], dates: dict[str, str]) -> tuple[dict, dict]:
+    moved, problems = {}, {}
+    current = {tp["key"]: tp["visit_date"] for tp in timepoints}
+    for key, text in dates.items():
+        try:
+            day = parse_iso_date(text)
+        except ValueError:
+            problems[key] = _("Enter the date as YYYY-MM-DD, like 2026-03-02.")
+            continue
+        if day.isoformat() != current[key]:
+            moved[key] = day
+    return moved, problems
+
+
+@bp.post("/courses/<int:course_id>/end")
+@login_required
+def end_course(course_id: int):
+    clinic_course(course_id)
+    if request.form.get("confirm") != "yes":
+        flash(_("Tick the box to confirm that the course should end."), "error")
+        return redirect(url_for(".edit_course", course_id=course_id) + "#end")
+    if courses.end_course(get_db(), course_id):
+        audit("end-course", "course", course_id)
+        flash(_("The course has ended. No more invitations will be sent."))
+    return redirect(url_for(".show_course", course_id=course_id))
+
+
+@bp.post("/courses/<int:course_id>/send-link")
+@login_required
+def send_link(course_id: int):
+    course = clinic_course(course_id)
+    db = get_db()
+    timepoint = current_timepoint(courses.list_timepoints(db, course_id))
+    if timepoint is None or course["status"] != "active":
+        flash(_("There is no questionnaire left to answer in this course."), "error")
+        return redirect(url_for(".show_course", course_id=course_id))
+    if not (course["email"] or course["phone"]):
+        flash(_("The patient has no e-mail address or mobile number. Create a link and give "
+                "it to them instead."), "error")
+        return redirect(url_for(".show_course", course_id=course_id))
+    clinic = next(db.query("SELECT * FROM clinics WHERE id = ?", [course["clinic_id"]]))
+    results = send_link_now(db, course, timepoint, clinic,
+                            outlets_from_config(current_app.config))
+    audit("send-link", "timepoint", timepoint["id"])
+    if all(results.values()):
+        flash(_("The link has been sent to the patient."))
+    else:
+        flash(_("The link could not be sent. Check the contact details, or create a link and "
+                "give it to the patient."), "error")
+    return redirect(url_for(".show_course", course_id=course_id))
