@@ -19,6 +19,9 @@ def change_language():
     language = request.form.get("language", "")
     if language in current_app.config["LANGUAGES"]:
         session["lang"] = language
+        if session.get("clinician_id"):  # remembered on the account for the next sign-in
+            get_db().execute("UPDATE clinicians SET language = ? WHERE id = ?",
+                             [language, session["clinician_id"]])
     target = request.form.get("next", "")
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
         target = url_for("web.show_index")

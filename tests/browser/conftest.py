@@ -87,3 +87,54 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# --- accessibility: axe-core from the npm registry ---------------------------------
+
+AXE_DIR = Path(__file__).parent
+AXE_FILE = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core's source, installed from tests/browser/package-lock.json when missing."""
+    if not AXE_FILE.exists() and shutil.which("npm"):
+        import subprocess
+
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--prefix", str(AXE_DIR)],
+                       check=False, capture_output=True, timeout=300)
+    if not AXE_FILE.exists():
+        _unavailable("axe-core is not installed (npm ci --prefix tests/browser)")
+    return AXE_FILE.read_text(encoding="utf-8")
+
+
+def axe_violations(page, source: str) -> list[str]:
+    """Run axe-core's default rules (WCAG 2.x A/AA and best practice) on the page."""
+    page.add_script_tag(content=source)
+    results = page.evaluate("async () => (await axe.run(document)).violations.map("
+                            "v => `${v.id}: ${v.help} (${v.nodes.map(n => n.target.join(' '))"
+                            ".slice(0, 3).join('; ')})`)")
+    return results
+
+
+SMALL_TARGETS_JS = """() => {
+  const selectors = 'button, .button, input:not([type=hidden]):not([type=radio]):not([type=checkbox]),'
+    + ' select, textarea, .choice label, nav a, .site-header a, .language-switch button';
+  return [...document.querySelectorAll(selectors)].filter(el => {
+    const r = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden' || style.display === 'none' || r.width === 0) return false;
+    return r.width < 44 || r.height < 44;
+  }).map(el => `${el.tagName.toLowerCase()}#${el.id || ''}.${el.className}: `
+    + `${Math.round(el.getBoundingClientRect().width)}x${Math.round(el.getBoundingClientRect().height)}`);
+}"""
+
+
+def small_touch_targets(page) -> list[str]:
+    return page.evaluate(SMALL_TARGETS_JS)
+
+
+def horizontal_overflow(page) -> int:
+    """How many CSS pixels the page is wider than the viewport (0 = reflows)."""
+    return page.evaluate("document.documentElement.scrollWidth - "
+                         "document.documentElement.clientWidth")

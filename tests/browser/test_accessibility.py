@@ -1,0 +1,198 @@
+"""Every page a patient or clinician can reach, in Danish and English, in a real browser:
+axe-core finds no violations, the page reflows at 320 px, touch targets are at least
+44×44 px, and <html lang> is right. Screenshots of each page are kept for people to look at.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, timedelta
+
+import pytest
+from werkzeug.serving import make_server
+
+from patientapp import create_app
+from patientapp.accounts import save_clinic, save_clinician
+from patientapp.courses import queries as courses
+from patientapp.db import connect, migrate
+from patientapp.demo import create_demo
+
+from .conftest import (CHROMIUM_ARGS, PHONE, axe_violations, horizontal_overflow,
+                       screenshot, small_touch_targets)
+
+pytestmark = pytest.mark.browser
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """One demo clinic served on loopback for the whole module."""
+    folder = tmp_path_factory.mktemp("a11y")
+    app = create_app({"DATABASE": str(folder / "a11y.sqlite3"),
+                      "SECRET_KEY": "a11y-test-secret-key-0123456789abcdef"})
+    db = connect(app.config["DATABASE"])
+    migrate(db)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    base = f"http://127.0.0.1:{server.server_port}"
+    app.config["BASE_URL"] = base
+    demo = create_demo(db, app.extensions["content"], base, date.today(), PASSWORD)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield {"app": app, "db": db, "base": base, "demo": demo}
+    server.shutdown()
+    db.close()
+
+
+def fresh_link(site, language: str, consent: str | None = None,
+               pathway: str = "lumbar-radiculopathy", expired: bool = False) -> str:
+    db, content = site["db"], site["app"].extensions["content"]
+    clinic = next(db.query("SELECT id FROM clinics"))["id"]
+    course_id = courses.enrol(db, courses.NewPatient(clinic, f"A11y {language}",
+                                                     language=language),
+                              content.pathway(pathway), date.today() + timedelta(days=3))
+    if consent:
+        courses.record_consent(db, course_id, consent)
+    token = courses.create_invitation(db, courses.list_timepoints(db, course_id)[0])
+    if expired:
+        db.execute("UPDATE invitations SET expires_at = '2000-01-01T00:00:00+00:00'"
+                   " WHERE course_id = ?", [course_id])
+    return f"{site['base']}/q/{token}"
+
+
+def use_language(page, language: str) -> None:
+    """Switch with the page's own language button, when the page is not in it already."""
+    if page.locator("html").get_attribute("lang") != language:
+        page.locator(".language-switch button").click()
+
+
+class Audit:
+    """Collects every problem on every page, so one run reports them all."""
+
+    def __init__(self, page, axe_source, language, prefix):
+        self.page, self.axe, self.language, self.prefix = page, axe_source, language, prefix
+        self.problems: list[str] = []
+        self.count = 0
+
+    def check(self, name: str) -> None:
+        page, where = self.page, f"{name} ({self.language})"
+        self.count += 1
+        lang = page.locator("html").get_attribute("lang")
+        if lang != self.language:
+            self.problems.append(f"{where}: <html lang={lang}>")
+        self.problems += [f"{where}: axe {v}" for v in axe_violations(page, self.axe)]
+        self.problems += [f"{where}: small target {t}" for t in small_touch_targets(page)]
+        screenshot(page, f"{self.prefix}-{name}-{self.language}")
+        size = page.viewport_size
+        page.set_viewport_size({"width": 320, "height": size["height"]})
+        if (overflow := horizontal_overflow(page)) > 0:
+            self.problems.append(f"{where}: {overflow}px horizontal scroll at 320px")
+        page.set_viewport_size(size)
+
+    def choose(self, value: str, name: str = "answer") -> None:
+        radio = self.page.locator(f"input[name='{name}'][value='{value}']")
+        self.page.locator(f"label[for='{radio.get_attribute('id')}']").click()
+
+    def next(self) -> None:
+        self.page.locator("button[value=next]").click()
+
+
+@pytest.fixture
+def phone_js(browser):
+    context = browser.new_context(**PHONE, bypass_csp=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_every_patient_page_is_accessible(site, phone_js, axe_source, language):
+    audit, page = Audit(phone_js, axe_source, language, "patient"), phone_js
+    page.goto(site["base"] + "/")
+    use_language(page, language)
+    audit.check("index")
+    page.goto(site["base"] + "/q/not-a-token")
+    audit.check("link-unknown") if language == "da" else None
+    page.goto(fresh_link(site, language, expired=True))
+    audit.check("link-expired")
+
+    page.goto(fresh_link(site, language))
+    audit.check("welcome")
+    page.locator("button[type=submit]").click()  # no choice: error summary
+    audit.check("welcome-error")
+    audit.choose("given", "consent")
+    page.locator("button[type=submit]").click()
+    audit.check("step-nprs")
+    audit.next()  # nothing chosen
+    audit.check("step-error")
+    for value in ("4", "6"):
+        audit.choose(value)
+        audit.next()
+    audit.check("step-odi-first")
+    for number in range(1, 11):
+        if number == 8:
+            audit.check("step-odi-not-applicable")
+        audit.choose("2")
+        audit.next()
+    audit.check("step-psfs-activities")
+    page.locator("#activities-0").fill("Gå en tur")
+    audit.next()
+    audit.check("step-psfs-rate")
+    audit.choose("5", "rating_1")
+    audit.next()
+    audit.check("step-safety")
+    for radio in page.locator("input[value=no]").all():
+        page.locator(f"label[for='{radio.get_attribute('id')}']").click()
+    first_yes = page.locator("input[value=yes]").first
+    page.locator(f"label[for='{first_yes.get_attribute('id')}']").click()
+    audit.next()
+    audit.check("advice")
+    page.locator("a.button").click()
+    audit.check("review")
+    page.locator("form[action$='/submit'] button").click()
+    audit.check("done")
+    page.goto(page.url.rsplit("/", 1)[0])
+    audit.check("home")
+    page.goto(page.url + "/my-data")
+    audit.check("my-data")
+    assert not audit.problems, "\n".join(audit.problems)
+
+
+@pytest.fixture
+def desktop_js(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+CLINIC_PAGES = ["/clinic/", "/clinic/patients/new", "/clinic/overview", "/clinic/audit",
+                "/clinic/admin/clinicians", "/clinic/account/password"]
+COURSE_PAGES = ["", "/answers", "/summary", "/edit", "/erase"]
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_every_clinician_page_is_accessible(site, desktop_js, axe_source, language):
+    audit, page = Audit(desktop_js, axe_source, language, "clinic"), desktop_js
+    page.goto(site["base"] + "/clinic/login")
+    use_language(page, language)
+    page.locator("button.button").click()  # empty form: error summary
+    audit.check("sign-in-error")
+    page.fill("#email", "demo@clinic.example")
+    page.fill("#password", PASSWORD)
+    page.locator("button.button").click()
+    use_language(page, language)  # the account's language wins over the browser's
+    for path in CLINIC_PAGES:
+        page.goto(site["base"] + path)
+        audit.check(path.strip("/").replace("/", "-") or "clinic")
+    erik = next(site["db"].query("SELECT courses.id FROM courses JOIN patients ON"
+                                 " patients.id = courses.patient_id WHERE name = 'Erik Madsen'"))
+    for suffix in COURSE_PAGES:
+        page.goto(f"{site['base']}/clinic/courses/{erik['id']}{suffix}")
+        audit.check("course" + suffix.replace("/", "-"))
+    page.goto(f"{site['base']}/clinic/patients/new")
+    page.locator("form button.button").click()
+    audit.check("enrol-error")
+    page.goto(f"{site['base']}/clinic/courses/{erik['id']}")
+    page.locator("form[action$='/link'] button").click()
+    audit.check("new-link")
+    assert not audit.problems, "\n".join(audit.problems)
