@@ -40,6 +40,8 @@ def _init_extensions(app: Flask) -> None:
 def _register_features(app: Flask) -> None:
     from . import cli, web
     from .clinician import bp as clinician_bp
+    from .education import bp as education_bp
+    from .exercises import bp as exercises_bp
     from .privacy import cli as privacy_cli
     from .privacy import views as privacy_views  # noqa: F401  (adds routes to both blueprints)
     from .questionnaires import bp as questionnaires_bp
@@ -47,5 +49,7 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(web.bp)
     app.register_blueprint(questionnaires_bp)
     app.register_blueprint(clinician_bp)
+    app.register_blueprint(education_bp)
+    app.register_blueprint(exercises_bp)
     cli.init_app(app)
     privacy_cli.init_app(app)

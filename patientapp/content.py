@@ -295,5 +295,7 @@ def load_content(root: str | Path) -> Content:
     root = Path(root)
     if not root.is_dir():
         raise ContentError(root, "the content folder does not exist")
+    from .library import load_library  # education and exercises build on the helpers above
+
     return Content(root=root, questionnaires=load_questionnaires(root),
-                   pathways=load_pathways(root))
+                   pathways=load_pathways(root), extras={"library": load_library(root)})

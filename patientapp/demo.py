@@ -7,14 +7,19 @@ scores and alerts in the demo are computed exactly as real ones would be.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
+from flask import has_app_context
 from sqlite_utils import Database
 
 from . import accounts
 from .content import Content
 from .courses import queries as courses
+from .education import queries as reading_db
+from .exercises import queries as exercise_db
+from .exercises.sessions import check_pain_response
+from .library import library
 from .questionnaires import queries as answers_db
 
 DEMO_CLINIC = "Fysioterapi Demo"
@@ -70,6 +75,53 @@ DEMO_PATIENTS = [
 ]
 
 
+# A home-exercise plan per pathway, doses from the library; Bent's bridge hurts twice running.
+DEMO_EXERCISES = {
+    "primary-low-back-pain": ["bridge", "bird-dog", "cat-camel", "squat", "walking-programme"],
+    "lumbar-radiculopathy": ["sciatic-nerve-slider-lying", "prone-on-elbows", "bridge",
+                             "pelvic-tilt-lying", "walking-programme"],
+    "cervical-radiculopathy": ["neck-retraction", "chin-tuck-lying", "shoulder-blade-squeeze",
+                               "arm-nerve-slider", "walking-programme"],
+}
+DEMO_SESSION_DAYS = (9, 7, 5, 3, 1)  # days ago, for patients whose course has started
+WORSE_IN_DEMO = ("Bent Nielsen", "bridge")
+
+
+def _demo_log(patient: DemoPatient, exercise_id: str, number: int, days_ago: int,
+              today: date) -> exercise_db.LogEntry:
+    if number == 2 and days_ago == 5:
+        return exercise_db.LogEntry(exercise_id, today - timedelta(days=days_ago), "not-done")
+    worse = (patient.name, exercise_id) == WORSE_IN_DEMO and days_ago < 5
+    pain = "worse" if worse else ("better" if days_ago < 4 else "same")
+    return exercise_db.LogEntry(exercise_id, today - timedelta(days=days_ago), "done", pain,
+                                5 + number % 2)
+
+
+def _exercise(db: Database, content: Content, course_id: int, patient: DemoPatient,
+              clinician_id: int, today: date) -> None:
+    """A plan, a few logged sessions and modules read, as the patient pages would store them."""
+    found = library(content)
+    items = [exercise_db.PlanItem(e, **asdict(found.exercise(e, "da").dosage))
+             for e in DEMO_EXERCISES[patient.pathway]]
+    started = today - timedelta(days=max(DEMO_SESSION_DAYS) + 1)
+    exercise_db.save_plan(db, course_id, clinician_id, items, 3,
+                          "Lidt og tit er bedre end meget på én gang.",
+                          created_at=f"{started.isoformat()}T09:00:00+00:00"
+                          if patient.done else None)
+    if not patient.done:
+        return
+    plan_id = exercise_db.get_current_plan(db, course_id)["id"]
+    for days_ago in DEMO_SESSION_DAYS:
+        for number, item in enumerate(items[:3]):
+            exercise_db.save_log(db, course_id, plan_id,
+                                 _demo_log(patient, item.exercise_id, number, days_ago, today))
+    if has_app_context() and patient.name == WORSE_IN_DEMO[0]:
+        # The alert's message is written through the translations, which need the app.
+        check_pain_response(db, course_id, WORSE_IN_DEMO[1])
+    for module in found.modules_for(patient.pathway, patient.language)[:3]:
+        reading_db.save_read(db, course_id, module.slug)
+
+
 def _first_visit_for(content: Content, patient: DemoPatient, today: date) -> date:
     """Choose the first visit so that the current timepoint's consultation is in 2 days."""
     pathway = content.pathway(patient.pathway)
@@ -100,9 +152,10 @@ def create_demo(db: Database, content: Content, base_url: str, today: date,
     existing = accounts.get_clinician_by_email(db, DEMO_EMAIL)
     if existing:
         accounts.set_password(db, existing["id"], password)
+        clinician_id = existing["id"]
     else:
-        accounts.save_clinician(db, clinic_id, DEMO_EMAIL, "Demo Fysioterapeut", password,
-                                role="admin")
+        clinician_id = accounts.save_clinician(db, clinic_id, DEMO_EMAIL, "Demo Fysioterapeut",
+                                               password, role="admin")
     links = []
     for patient in DEMO_PATIENTS:
         course_id = courses.enrol(
@@ -112,6 +165,7 @@ def create_demo(db: Database, content: Content, base_url: str, today: date,
         for position, (key, answers) in enumerate(patient.done, start=1):
             last = position == len(patient.done)
             _answer(db, content, course_id, key, answers, patient.alarm if last else None)
+        _exercise(db, content, course_id, patient, clinician_id, today)
         current = next(t for t in courses.list_timepoints(db, course_id)
                        if t["key"] == patient.current)
         token = courses.create_invitation(db, current)

@@ -221,3 +221,58 @@ CREATE INDEX outbox_status ON outbox(status, next_attempt_at);
 CREATE INDEX outbox_course ON outbox(course_id, timepoint_id);
 ALTER TABLE timepoints ADD COLUMN moved_at TEXT
 """)
+
+
+@migrations()
+def m004_exercise_plans(db: Database) -> None:
+    # A plan is never edited: each change is a new version and the old one keeps current = 0.
+    # plan_items repeats course_id so that access and erasure (which find a patient's rows
+    # by that column) include the items. A log's client_id lets a phone that saved a log
+    # offline send it again without it being counted twice.
+    _run(db, """
+CREATE TABLE exercise_plans (
+    id INTEGER PRIMARY KEY,
+    course_id INTEGER NOT NULL REFERENCES courses(id) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by INTEGER REFERENCES clinicians(id),
+    note TEXT NOT NULL DEFAULT '',
+    days_per_week INTEGER NOT NULL CHECK (days_per_week BETWEEN 1 AND 7),
+    current INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (course_id, version)
+);
+CREATE UNIQUE INDEX exercise_plans_current ON exercise_plans(course_id) WHERE current = 1;
+CREATE TABLE plan_items (
+    id INTEGER PRIMARY KEY,
+    plan_id INTEGER NOT NULL REFERENCES exercise_plans(id) ON DELETE CASCADE,
+    course_id INTEGER NOT NULL REFERENCES courses(id) ON DELETE CASCADE,
+    exercise_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    sets INTEGER,
+    reps INTEGER,
+    hold_seconds INTEGER,
+    minutes INTEGER,
+    note TEXT NOT NULL DEFAULT '',
+    UNIQUE (plan_id, exercise_id)
+);
+CREATE TABLE exercise_logs (
+    id INTEGER PRIMARY KEY,
+    course_id INTEGER NOT NULL REFERENCES courses(id) ON DELETE CASCADE,
+    plan_id INTEGER REFERENCES exercise_plans(id) ON DELETE CASCADE,
+    exercise_id TEXT NOT NULL,
+    logged_on TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('done', 'partly', 'not-done')),
+    pain TEXT CHECK (pain IN ('better', 'same', 'worse')),
+    effort INTEGER CHECK (effort BETWEEN 0 AND 10),
+    created_at TEXT NOT NULL,
+    client_id TEXT,
+    UNIQUE (course_id, client_id)
+);
+CREATE INDEX exercise_logs_course ON exercise_logs(course_id, logged_on);
+CREATE TABLE education_reads (
+    course_id INTEGER NOT NULL REFERENCES courses(id) ON DELETE CASCADE,
+    slug TEXT NOT NULL,
+    read_at TEXT NOT NULL,
+    PRIMARY KEY (course_id, slug)
+)
+""")
