@@ -84,8 +84,14 @@ class Questionnaire:
     def section(self, number: int) -> dict:
         return self.data["sections"][number - 1]
 
-    def safety_items(self, pathway: str) -> list[dict]:
-        return [item for item in self.data["items"] if pathway in item["pathways"]]
+    def safety_items(self, pathway: str, timepoint: str | None = None) -> list[dict]:
+        """The safety questions a pathway asks; at ``timepoint`` only those meant for it.
+
+        Some questions (a history of cancer) only make sense once: asked again at every
+        timepoint, a yes would raise the same alert over and over.
+        """
+        return [item for item in self.data["items"] if pathway in item["pathways"]
+                and (timepoint is None or timepoint in item.get("timepoints", [timepoint]))]
 
 
 def _check_sections(path: Path, data: dict) -> None:
@@ -126,6 +132,8 @@ def _check_safety(path: Path, data: dict) -> None:
         require(path, item, "question")
         if item.get("level") not in SAFETY_LEVELS:
             raise ContentError(path, f"item '{item_id}' needs a level: emergency or urgent")
+        if not isinstance(item.get("timepoints", []), list):
+            raise ContentError(path, f"item '{item_id}': timepoints must be a list of keys")
         pathways = require(path, item, "pathways", list)
         if unknown := set(pathways) - set(PATHWAY_IDS):
             raise ContentError(path, f"item '{item_id}' names unknown pathways {sorted(unknown)}")
@@ -157,7 +165,8 @@ def _check_same_structure(by_locale: dict[str, Questionnaire]) -> None:
         if q.kind == "sections":
             shapes[locale] = [(s["id"], "not_applicable" in s) for s in q.sections]
         elif q.kind == "safety":
-            shapes[locale] = [(i["id"], i["level"], tuple(i["pathways"])) for i in q.items]
+            shapes[locale] = [(i["id"], i["level"], tuple(i["pathways"]),
+                               tuple(i.get("timepoints", ()))) for i in q.items]
     if len({repr(s) for s in shapes.values()}) > 1:
         first = next(iter(by_locale.values()))
         raise ContentError(first.id, "the Danish and English files ask different questions")

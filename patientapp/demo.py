@@ -136,7 +136,7 @@ def _answer(db: Database, content: Content, course_id: int, key: str, answers: d
             alarm: str | None) -> None:
     pathway = content.pathway(courses.get_course(db, course_id)["pathway"])
     timepoint = next(t for t in courses.list_timepoints(db, course_id) if t["key"] == key)
-    items = content.questionnaire("safety", "en").safety_items(pathway.id)
+    items = content.questionnaire("safety", "en").safety_items(pathway.id, key)
     safety = {item["id"]: ("yes" if item["id"] == alarm else NO_ALARMS) for item in items}
     for instrument, values in {**answers, "safety": safety}.items():
         answers_db.save_answers(db, timepoint, instrument, "da", "demo", values)

@@ -12,6 +12,8 @@ import secrets
 from flask import Flask, Response, request
 
 TOKEN_BYTES = 32
+# Paths that hold no personal data and may be cached (stylesheet, script, drawings).
+PUBLIC_ASSETS = ("/static/", "/exercise-images/")
 
 CSP = "; ".join([
     "default-src 'none'",
@@ -49,7 +51,7 @@ def set_security_headers(response: Response) -> Response:
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if request.is_secure or request.headers.get("X-Forwarded-Proto") == "https":
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if not request.path.startswith("/static/"):
+    if not request.path.startswith(PUBLIC_ASSETS):
         # Health data must not linger in shared or browser caches.
         headers["Cache-Control"] = "no-store"
     return response

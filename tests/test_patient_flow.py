@@ -345,3 +345,18 @@ def test_section_content_is_in_the_expected_order(content):
     for instrument, ids in SECTION_IDS.items():
         for locale in ("da", "en"):
             assert [s["id"] for s in content.questionnaire(instrument, locale).sections] == ids
+
+
+def test_a_question_meant_for_baseline_is_not_asked_again(client, db, enrol, content):
+    """A past cancer is asked about once; asked at every visit it would alert every time."""
+    course_id, token = enrol(pathway="lumbar-radiculopathy", consent="given")
+    baseline = [f["name"] for f in client.get(f"/q/{token}/step/safety").page.select(
+        "input[value=yes]")]
+    assert "item_cancer_history" in baseline
+    week2 = next(db.query("SELECT * FROM timepoints WHERE course_id = ? AND key = 'week-2'",
+                          [course_id]))
+    from patientapp.courses.queries import create_invitation
+    later = create_invitation(db, week2)
+    asked = [f["name"] for f in client.get(f"/q/{later}/step/safety").page.select(
+        "input[value=yes]")]
+    assert "item_cancer_history" not in asked and len(asked) == len(baseline) - 1

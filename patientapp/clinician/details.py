@@ -92,8 +92,8 @@ def _rows(q, answers: dict, pathway) -> list[tuple[str, str, str | None]]:
         ratings = answers.get("ratings") or {}
         return [(text, "", _text(ratings.get(str(n))))
                 for n, text in enumerate(answers.get("activities") or [], start=1)]
-    return [(item["question"], answers.get(item["id"], "–"), None)
-            for item in q.safety_items(pathway.id)]
+    return [(item["question"], answers[item["id"]], None)
+            for item in q.safety_items(pathway.id) if item["id"] in answers]
 
 
 def _text(value) -> str | None:
@@ -117,6 +117,10 @@ def alert_text(alert: dict) -> str:
         return _("%(what)s went from %(before)s to %(after)s %(since)s.", what=what,
                  before=display_score(instrument, detail.get("from")),
                  after=display_score(instrument, detail.get("to")), since=since)
+    if alert["kind"] == "exercise":
+        from ..exercises.texts import exercise_alert_text  # the exercises package imports us
+
+        return exercise_alert_text(detail)
     return detail.get("message") or ALERT_KINDS.get(alert["kind"], alert["kind"])
 
 

@@ -57,7 +57,7 @@ def show_illustration(name: str):
     path = library(current_app.extensions["content"]).illustration_path(name)
     if path is None:
         abort(404)
-    return send_file(path, mimetype="image/svg+xml")
+    return send_file(path, mimetype="image/svg+xml", max_age=86400)
 
 
 # --- the patient's plan ----------------------------------------------------------------

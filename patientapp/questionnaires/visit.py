@@ -43,7 +43,7 @@ class Visit:
         return self.content.questionnaire(instrument, self.locale)
 
     def safety_items(self) -> list[dict]:
-        return self.questionnaire("safety").safety_items(self.pathway.id)
+        return self.questionnaire("safety").safety_items(self.pathway.id, self.timepoint["key"])
 
     def answers_for(self, step: flow.Step) -> dict:
         return self.answers.get(step.instrument, {})
