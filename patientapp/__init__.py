@@ -38,7 +38,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_features(app: Flask) -> None:
-    from . import cli, web
+    from . import api, cli, web, webhooks
     from .clinician import bp as clinician_bp
     from .education import bp as education_bp
     from .exercises import bp as exercises_bp
@@ -49,6 +49,8 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(web.bp)
     app.register_blueprint(questionnaires_bp)
     app.register_blueprint(clinician_bp)
+    api.init_app(app)
+    webhooks.init_app(app)
     app.register_blueprint(education_bp)
     app.register_blueprint(exercises_bp)
     cli.init_app(app)

@@ -11,11 +11,14 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from . import accounts
+from .api.commands import create_api_key_command
 from .courses.commands import enrol_command, move_visit_command
 from .db import get_db, migrate
 from .demo import create_demo
 from .exports import list_score_rows, write_csv
+from .fhir.commands import export_fhir_command
 from .notifications.commands import send_due_command
+from .webhooks.commands import deliver_command
 
 
 @click.command("demo")
@@ -87,6 +90,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_clinician_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(export_csv_command)
+    app.cli.add_command(export_fhir_command)
+    app.cli.add_command(deliver_command)
+    app.cli.add_command(create_api_key_command)
     app.cli.add_command(enrol_command)
     app.cli.add_command(move_visit_command)
     app.cli.add_command(send_due_command)

@@ -55,6 +55,16 @@ def defaults(instance_path: str) -> dict:
         "SMS_PASSWORD": None,
         "SMS_TOKEN": None,
         "SMS_FROM": None,
+        # Sending scores to the clinic's system (README): FHIR, the webhook and the read API.
+        "FHIR_BASE": "https://patientapp.dk/fhir",
+        "FHIR_INCLUDE_NAMES": False,
+        "WEBHOOK_URL": None,
+        "WEBHOOK_SECRET": None,
+        "WEBHOOK_TIMEOUT": 5,
+        "WEBHOOK_RETRY_HOURS": 48,
+        "WEBHOOK_SEND_ON_SUBMIT": True,
+        "API_RATE_LIMIT": 120,  # requests per minute per key
+        "API_AUTH_FAILURE_LIMIT": 20,  # failed attempts per minute per client address
     }
 
 

@@ -7,3 +7,8 @@ _signals = Namespace()
 # Sent after a timepoint's answers are committed; receivers get timepoint_id=...
 # Receivers must be quick and must not raise: the patient is waiting.
 timepoint_submitted = _signals.signal("timepoint-submitted")
+
+# Sent inside the submission's write transaction, after scores and alerts are stored;
+# receivers get db=..., timepoint=... and may write in the same transaction (an outbox
+# row commits or rolls back with the answers). They must not touch the network.
+timepoint_submitting = _signals.signal("timepoint-submitting")

@@ -276,3 +276,46 @@ CREATE TABLE education_reads (
     PRIMARY KEY (course_id, slug)
 )
 """)
+
+
+@migrations()
+def m005_webhooks_and_api_keys(db: Database) -> None:
+    # webhook_deliveries is an outbox: a row is written in the submission's own transaction,
+    # and body holds the exact bytes that are signed and sent, so every retry is identical.
+    # give_up_at ends the retry window (an admin's retry starts a new one); claimed_at marks
+    # a row being sent, so a run that died mid-send can be told from one still sending.
+    # API keys are stored only as SHA-256 hashes; prefix is their first characters, to tell
+    # them apart on the admin page.
+    _run(db, """
+CREATE TABLE webhook_deliveries (
+    id INTEGER PRIMARY KEY,
+    clinic_id INTEGER NOT NULL REFERENCES clinics(id),
+    timepoint_id INTEGER NOT NULL REFERENCES timepoints(id) ON DELETE CASCADE,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    body TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'pending'
+        CHECK (status IN ('pending', 'sending', 'delivered', 'failed', 'cancelled')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    give_up_at TEXT NOT NULL,
+    claimed_at TEXT,
+    last_status_code INTEGER,
+    last_error TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    delivered_at TEXT
+);
+CREATE INDEX webhook_deliveries_queue ON webhook_deliveries(clinic_id, status, id);
+CREATE INDEX webhook_deliveries_timepoint ON webhook_deliveries(timepoint_id);
+CREATE TABLE api_keys (
+    id INTEGER PRIMARY KEY,
+    clinic_id INTEGER NOT NULL REFERENCES clinics(id),
+    name TEXT NOT NULL,
+    key_hash TEXT NOT NULL UNIQUE,
+    prefix TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by INTEGER REFERENCES clinicians(id),
+    revoked_at TEXT,
+    last_used_at TEXT
+);
+CREATE INDEX api_keys_clinic ON api_keys(clinic_id)
+""")

@@ -46,7 +46,10 @@ TOKEN = {"questionnaires." + name for name in (
     "show_home", "save_consent", "answer_step", "show_advice", "show_review", "submit",
     "show_done", "change_language", "show_my_data", "download_my_data")}
 ADMIN = {"clinician.show_audit", "clinician.manage_clinicians",
-         "clinician.set_clinician_active", "clinician.export_patient", "clinician.erase_patient"}
+         "clinician.set_clinician_active", "clinician.export_patient", "clinician.erase_patient",
+         "api_admin.manage_api_keys", "api_admin.revoke_api_key", "api_admin.download_scores",
+         "webhooks.list_deliveries", "webhooks.retry_delivery",
+         "webhooks.retry_failed_deliveries"}
 
 
 def test_route_map_lists_who_may_reach_what(app):
@@ -119,7 +122,7 @@ def test_idle_sessions_time_out(signed_in, app):
         session["seen"] = "2000-01-01T00:00:00+00:00"
     response = signed_in.raw.get("/clinic/")
     assert response.status_code == 302
-    assert "inactive" in signed_in.get(response.headers["Location"]).page.text
+    assert "inaktiv" in signed_in.get(response.headers["Location"]).page.select_one(".notice").text
 
 
 def test_patient_list_shows_who_needs_action_first(signed_in):
@@ -148,7 +151,7 @@ def test_the_patient_page_shows_scores_change_and_alerts(signed_in, db):
     course_id = course_id_of(db, "Erik Madsen")
     page = signed_in.get(f"/clinic/courses/{course_id}").page
     assert page.select_one("svg.chart")
-    assert "worse" in page.select_one(".change--worse").text
+    assert "forværret" in page.select_one(".change--worse").text  # "worse", in Danish
     assert len(page.select(".alert-item--alarm")) == 1
     assert len(page.select(".alert-item--worse")) == 2
 

@@ -8,6 +8,7 @@ from sqlite_utils import Database
 
 from .. import scoring
 from ..db import now, write_transaction
+from ..events import timepoint_submitting
 from . import flow
 
 
@@ -104,6 +105,7 @@ def submit(db: Database, timepoint: dict, sites: list[str], safety_items: list[d
         alarms = [i for i in safety_items if answers.get("safety", {}).get(i["id"]) == "yes"]
         save_alarm_alerts(db, timepoint, alarms)
         _save_worse_alerts(db, timepoint, stamp)
+        timepoint_submitting.send(db=db, timepoint=timepoint)
     return True
 
 

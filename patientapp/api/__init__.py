@@ -1,0 +1,22 @@
+"""The read API for clinic systems under /api/v1, and its admin pages under /clinic/admin.
+
+``bp`` ("api") serves JSON and FHIR to holders of an API key; ``admin_bp`` ("api_admin")
+lets a clinic admin create and revoke keys and download the scores as CSV. See
+``openapi.py`` for the API's description and the README for how clinics use it.
+"""
+
+from flask import Blueprint, Flask
+
+from ..extensions import csrf
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+admin_bp = Blueprint("api_admin", __name__, url_prefix="/clinic/admin")
+
+from . import admin, views  # noqa: E402,F401  (registers the routes)
+
+
+def init_app(app: Flask) -> None:
+    # Keys travel in a header, never in a cookie, so there is no CSRF to guard against.
+    csrf.exempt(bp)
+    app.register_blueprint(bp)
+    app.register_blueprint(admin_bp)

@@ -1,0 +1,29 @@
+"""``flask create-api-key``: a key for a clinic's system, without the browser (e.g. at set-up)."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from .. import accounts
+from ..audit import record
+from ..db import get_db
+from . import queries
+
+
+@click.command("create-api-key")
+@click.option("--clinic", "clinic_name", required=True, help="The clinic's name.")
+@click.option("--name", required=True, help="What the key is for, e.g. the system using it.")
+@with_appcontext
+def create_api_key_command(clinic_name: str, name: str) -> None:
+    """Create an API key for the read API and print it once (only its hash is stored)."""
+    db = get_db()
+    clinic = accounts.get_clinic_by_name(db, clinic_name.strip())
+    if clinic is None:
+        raise click.BadParameter(f"no clinic is called '{clinic_name.strip()}'",
+                                 param_hint="--clinic")
+    if not name.strip() or len(name.strip()) > 100:
+        raise click.BadParameter("give a name of 1 to 100 characters", param_hint="--name")
+    key_id, key = queries.save_api_key(db, clinic["id"], name.strip(), None)
+    record(db, "command", None, clinic["id"], "create-api-key", "api-key", key_id)
+    click.echo(key)

@@ -1,0 +1,24 @@
+"""Posting completed questionnaires to the clinic's system: signed FHIR webhooks via an outbox.
+
+The admin page ``/clinic/admin/deliveries`` lists deliveries not yet done and retries them;
+``flask deliver`` sends what is due. See the README, "Sending scores to the clinic's system".
+"""
+
+from flask import Blueprint, Flask
+
+from ..events import timepoint_submitted, timepoint_submitting
+
+bp = Blueprint("webhooks", __name__, url_prefix="/clinic/admin")
+
+from . import views  # noqa: E402,F401  (registers the routes)
+from .hooks import on_submitted, on_submitting  # noqa: E402
+from .sending import check_config  # noqa: E402
+
+
+def init_app(app: Flask) -> None:
+    check_config(app.config)
+    # Module-level receivers, connected once however many apps are made (tests make many);
+    # each looks at the configuration of the app it is called for.
+    timepoint_submitting.connect(on_submitting)
+    timepoint_submitted.connect(on_submitted)
+    app.register_blueprint(bp)

@@ -1,0 +1,55 @@
+"""Writing a completed questionnaire into the webhook outbox, inside the submission's transaction.
+
+The body (a FHIR Bundle) is built from the rows the submission has just written, so it
+is a snapshot of what the patient sent. Building it must never cost the patient their
+submission: if it fails, the delivery is written without a body and the body is built
+at the first attempt instead (and the failure logged).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from sqlite_utils import Database
+
+from ..content import Content
+from ..fhir import queries as fhir_db
+from ..fhir.bundles import submission_bundle, to_json
+from ..fhir.resources import FhirSettings
+from . import queries
+from .retry import idempotency_key
+
+log = logging.getLogger(__name__)
+
+
+def retry_window(config: Mapping) -> timedelta:
+    return timedelta(hours=float(config["WEBHOOK_RETRY_HOURS"]))
+
+
+def build_body(db: Database, content: Content, settings: FhirSettings, timepoint_id: int,
+               key: str) -> str | None:
+    """The signed body for one completed timepoint; None when it may not be passed on."""
+    submission = fhir_db.get_submission(db, timepoint_id)
+    if submission is None:
+        return None
+    return to_json(submission_bundle(settings, content, submission, key)).decode("utf-8")
+
+
+def enqueue_submission(db: Database, config: Mapping, content: Content, timepoint_id: int,
+                       now: datetime) -> None:
+    """Write the delivery for a just-submitted timepoint, if its patient consented."""
+    submission = fhir_db.get_submission(db, timepoint_id)
+    if submission is None:
+        return
+    settings = FhirSettings.from_config(config)
+    key = idempotency_key(settings.base, timepoint_id, submission["submitted_at"])
+    try:
+        body = to_json(submission_bundle(settings, content, submission, key)).decode("utf-8")
+    except Exception:  # never let a bug here undo the patient's submission
+        log.exception("webhook body for timepoint %s could not be built; retried at sending",
+                      timepoint_id)
+        body = ""
+    queries.enqueue(db, submission["clinic_id"], timepoint_id, key, body, now,
+                    retry_window(config))

@@ -1,0 +1,68 @@
+"""The admin page for deliveries to the clinic's system: what is waiting or failed, and retry."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from ..clinician.auth import admin_required
+from ..clinician.views import audit, load_signed_in_clinician
+from ..db import get_db
+from ..timeutil import utcnow
+from . import bp, queries
+from .hooks import start_background_delivery
+from .outbox import retry_window
+
+bp.before_request(load_signed_in_clinician)
+
+
+def _send_soon() -> None:
+    """After a retry, try at once rather than at the next ``flask deliver``."""
+    if current_app.config.get("WEBHOOK_URL"):
+        start_background_delivery(current_app._get_current_object(),
+                                  clinic_id=g.clinician["clinic_id"])
+
+
+@bp.get("/deliveries")
+@admin_required
+def list_deliveries():
+    db = get_db()
+    clinic_id = g.clinician["clinic_id"]
+    audit("view-deliveries")
+    return render_template("webhooks/deliveries.html",
+                           deliveries=queries.list_deliveries(db, clinic_id),
+                           counts=queries.count_by_status(db, clinic_id),
+                           configured=bool(current_app.config.get("WEBHOOK_URL")),
+                           retry_hours=int(current_app.config["WEBHOOK_RETRY_HOURS"]))
+
+
+@bp.post("/deliveries/<int:delivery_id>/retry")
+@admin_required
+def retry_delivery(delivery_id: int):
+    delivery = queries.get_delivery(get_db(), delivery_id)
+    if delivery is None or delivery["clinic_id"] != g.clinician["clinic_id"]:
+        audit("denied-delivery", "delivery", delivery_id)
+        abort(404)
+    reset = queries.retry(get_db(), g.clinician["clinic_id"], delivery_id, utcnow(),
+                          retry_window(current_app.config))
+    if reset:
+        audit("retry-delivery", "delivery", delivery_id)
+        flash(_("The delivery will be sent again."))
+        _send_soon()
+    else:
+        flash(_("That delivery cannot be retried: it has been sent or is being sent."), "error")
+    return redirect(url_for(".list_deliveries"))
+
+
+@bp.post("/deliveries/retry-failed")
+@admin_required
+def retry_failed_deliveries():
+    reset = queries.retry(get_db(), g.clinician["clinic_id"], None, utcnow(),
+                          retry_window(current_app.config))
+    audit("retry-failed-deliveries", detail=str(reset))
+    flash(ngettext("%(num)d delivery will be sent again.",
+                   "%(num)d deliveries will be sent again.", reset))
+    if reset:
+        _send_soon()
+    return redirect(url_for(".list_deliveries"))

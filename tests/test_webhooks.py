@@ -1,0 +1,471 @@
+"""Webhooks: a real HTTP receiver on loopback that checks every signature, goes down,
+answers 500, answers slowly, and comes back; the outbox must lose, duplicate and reorder
+nothing, and the patient's submission must never wait for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import socket
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from test_fhir import check_bundle, submit
+
+from patientapp import create_app
+from patientapp.accounts import save_clinic, save_clinician
+from patientapp.config import ConfigurationError
+from patientapp.courses import queries as courses
+from patientapp.db import connect, migrate
+from patientapp.events import timepoint_submitting
+from patientapp.webhooks import queries as outbox
+from patientapp.webhooks.hooks import wait_for_background_deliveries
+from patientapp.webhooks.retry import STALE_AFTER, backoff
+from patientapp.webhooks.sending import deliver_due, setup_from_app
+from patientapp.webhooks.signing import sign, verify
+
+SECRET = "test-webhook-secret-0123456789abcdef"
+PASSWORD = "correct horse battery"
+BASE = "https://fhir.example-fysio.dk/fhir"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Receiver:
+    """The clinic's endpoint: verifies the HMAC as the README tells receivers to."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.mode = "up"  # up | error | slow | redirect
+        self.slow_seconds = 2.5
+        self.requests: list[str] = []  # the delivery key of every request that arrived
+        self.accepted: list[tuple[str, bytes]] = []  # signed correctly and answered 200
+        self.bad_signatures = 0
+        self.server = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def start(self) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server.receiver = self
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+    def unique(self) -> dict[str, bytes]:
+        """What the receiver keeps after dropping duplicates by idempotency key."""
+        kept: dict[str, bytes] = {}
+        for key, body in self.accepted:
+            kept.setdefault(key, body)
+        return kept
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_POST(self):
+        receiver = self.server.receiver
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        key = self.headers["X-Patientapp-Delivery"]
+        receiver.requests.append(key)
+        expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, self.headers.get("X-Patientapp-Signature", "")):
+            receiver.bad_signatures += 1
+            return self._answer(401)
+        if receiver.mode == "slow":
+            time.sleep(receiver.slow_seconds)
+        if receiver.mode == "error":
+            return self._answer(500)
+        if receiver.mode == "redirect":
+            return self._answer(302, {"Location": "/elsewhere"})
+        receiver.accepted.append((key, body))
+        self._answer(200)
+
+    def _answer(self, status: int, headers: dict | None = None):
+        try:
+            self.send_response(status)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the sender gave up waiting (the slow case)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def receiver():
+    found = Receiver()
+    found.start()
+    yield found
+    found.stop()
+
+
+def make_app(tmp_path, **config):
+    app = create_app({
+        "TESTING": True, "DATABASE": str(tmp_path / "test.sqlite3"), "WTF_CSRF_ENABLED": False,
+        "BASE_URL": "http://localhost", "SECRET_KEY": "test-secret-key-that-is-long-enough-123",
+        "FHIR_BASE": BASE, "WEBHOOK_SECRET": SECRET, "WEBHOOK_TIMEOUT": 1, **config})
+    db = connect(app.config["DATABASE"])
+    migrate(db)
+    db.close()
+    return app
+
+
+@pytest.fixture
+def app(tmp_path, receiver):
+    app = make_app(tmp_path, WEBHOOK_URL=receiver.url)
+    yield app
+    wait_for_background_deliveries(app)
+
+
+@pytest.fixture
+def submitted(app, db, content):
+    """Submit as the patient pages do: inside a request of the app, so its hooks run."""
+    def _submitted(course_id: int, **answers) -> int:
+        with app.test_request_context():
+            return submit(db, content, course_id, **answers)
+    return _submitted
+
+
+@pytest.fixture
+def patient(enrol, submitted):
+    """A consenting patient's completed baseline; returns the timepoint id."""
+    def _patient(pathway="lumbar-radiculopathy", **answers):
+        return submitted(enrol(pathway=pathway, consent="given")[0], **answers)
+    return _patient
+
+
+def rows(db) -> list[dict]:
+    return list(db.query("SELECT * FROM webhook_deliveries ORDER BY id"))
+
+
+def deliver(app, db, now: datetime):
+    return deliver_due(db, setup_from_app(app), now)
+
+
+def sign_in_admin(client, db, clinic_id, role="admin"):
+    save_clinician(db, clinic_id, f"{role}@clinic.example", role.title(), PASSWORD, role,
+                   language="en")
+    response = client.post("/clinic/login", data={"email": f"{role}@clinic.example",
+                                                  "password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def later(minutes: float = 0, hours: float = 0) -> datetime:
+    return datetime.now(UTC) + timedelta(minutes=minutes, hours=hours)
+
+
+# --- pure parts -----------------------------------------------------------------------------------
+
+def test_a_signature_covers_every_byte_and_the_secret():
+    body = b'{"resourceType":"Bundle"}'
+    signature = sign(SECRET, body)
+    assert signature == "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    assert verify(SECRET, body, signature)
+    assert not verify(SECRET, body + b" ", signature)
+    assert not verify("another-secret", body, signature)
+    assert not verify(SECRET, body, None)
+
+
+@pytest.mark.parametrize("attempts, minutes", [(1, 1), (2, 2), (3, 4), (6, 32), (7, 60),
+                                                (20, 60)])
+def test_backoff_doubles_up_to_an_hour(attempts, minutes):
+    assert backoff(attempts) == timedelta(minutes=minutes)
+
+
+@pytest.mark.parametrize("config, problem", [
+    ({"WEBHOOK_URL": "https://clinic.example/hook", "WEBHOOK_SECRET": None}, "SECRET"),
+    ({"WEBHOOK_URL": "https://clinic.example/hook", "WEBHOOK_SECRET": "short"}, "SECRET"),
+    ({"WEBHOOK_URL": "http://clinic.example/hook"}, "https://"),
+])
+def test_an_unsafe_webhook_configuration_refuses_to_start(tmp_path, config, problem):
+    with pytest.raises(ConfigurationError, match=problem):
+        make_app(tmp_path, **config)
+
+
+# --- the outbox -----------------------------------------------------------------------------------
+
+def test_a_submission_writes_its_signed_body_in_the_same_transaction(db, patient):
+    timepoint_id = patient()
+    (row,) = rows(db)
+    assert row["status"] == "pending" and row["timepoint_id"] == timepoint_id
+    bundle = json.loads(row["body"])
+    check_bundle(bundle)
+    assert bundle["identifier"]["value"] == row["idempotency_key"]
+
+
+def test_if_the_submission_rolls_back_so_does_its_delivery(db, patient):
+    def fail(sender=None, **_):
+        raise RuntimeError("disk full")
+
+    timepoint_submitting.connect(fail)
+    try:
+        with pytest.raises(RuntimeError):
+            patient()
+    finally:
+        timepoint_submitting.disconnect(fail)
+    assert rows(db) == []
+    assert next(db.query("SELECT count(*) AS n FROM timepoints WHERE submitted_at IS NOT NULL"
+                         ))["n"] == 0
+
+
+def test_nothing_is_queued_without_consent_or_without_a_url(tmp_path, db, enrol, submitted):
+    submitted(enrol(pathway="lumbar-radiculopathy", consent="refused")[0])
+    assert rows(db) == []
+    (tmp_path / "quiet").mkdir()
+    quiet = make_app(tmp_path / "quiet")
+    quiet_db = connect(quiet.config["DATABASE"])
+    clinic = save_clinic(quiet_db, "Stille Klinik")
+    course_id = courses.enrol(quiet_db, courses.NewPatient(clinic, "P"),
+                              quiet.extensions["content"].pathway("lumbar-radiculopathy"),
+                              datetime.now(UTC).date())
+    courses.record_consent(quiet_db, course_id, "given")
+    with quiet.test_request_context():
+        submit(quiet_db, quiet.extensions["content"], course_id)
+    assert rows(quiet_db) == []
+    assert "nothing is queued" in quiet.test_cli_runner().invoke(args=["deliver"]).output
+
+
+def test_a_body_that_could_not_be_built_is_built_at_sending(app, db, patient, receiver,
+                                                            monkeypatch):
+    import patientapp.webhooks.outbox as outbox_module
+
+    def broken(*args, **kwargs):
+        raise ValueError("bug")
+
+    monkeypatch.setattr(outbox_module, "submission_bundle", broken)
+    patient()
+    assert rows(db)[0]["body"] == ""
+    monkeypatch.undo()
+    assert deliver(app, db, later()).delivered == 1
+    check_bundle(json.loads(receiver.accepted[0][1]))
+    assert rows(db)[0]["body"].encode() == receiver.accepted[0][1]
+
+
+# --- sending --------------------------------------------------------------------------------------
+
+def test_a_delivery_is_signed_and_carries_its_key_and_a_timestamp(app, db, patient, receiver):
+    patient()
+    report = deliver(app, db, later())
+    assert report.delivered == 1
+    (key, body), (row,) = receiver.accepted[0], rows(db)
+    assert key == row["idempotency_key"] and body == row["body"].encode()
+    assert row["status"] == "delivered" and row["last_status_code"] == 200
+    assert receiver.bad_signatures == 0
+
+
+def test_an_error_answer_is_retried_with_backoff_and_the_same_bytes(app, db, patient, receiver):
+    patient()
+    receiver.mode = "error"
+    start = later()
+    assert deliver(app, db, start).retrying == 1
+    row = rows(db)[0]
+    assert row["attempts"] == 1 and row["last_error"] == "HTTP 500"
+    assert row["next_attempt_at"] == (start + timedelta(minutes=1)).isoformat(timespec="seconds")
+    assert deliver(app, db, start + timedelta(seconds=30)).retrying == 0  # not due yet
+    assert deliver(app, db, start + timedelta(minutes=1)).retrying == 1
+    assert rows(db)[0]["next_attempt_at"] == (start + timedelta(minutes=3)).isoformat(
+        timespec="seconds")
+    receiver.mode = "up"
+    assert deliver(app, db, start + timedelta(minutes=3)).delivered == 1
+    assert len(set(receiver.requests)) == 1 and len(receiver.requests) == 3
+
+
+def test_a_redirect_is_not_taken_for_a_delivery(app, db, patient, receiver):
+    patient()
+    receiver.mode = "redirect"
+    assert deliver(app, db, later()).retrying == 1
+    assert rows(db)[0]["last_error"] == "HTTP 302"
+
+
+def test_a_slow_receiver_times_out_and_its_duplicate_is_dropped_by_key(app, db, patient,
+                                                                       receiver):
+    patient()
+    receiver.mode = "slow"
+    assert deliver(app, db, later()).retrying == 1
+    assert rows(db)[0]["last_error"] == "no answer within 1 s"
+    time.sleep(receiver.slow_seconds)  # the receiver finishes the first request after all
+    receiver.mode = "up"
+    assert deliver(app, db, later(minutes=2)).delivered == 1
+    assert len(receiver.accepted) == 2 and len(receiver.unique()) == 1
+
+
+def test_a_patients_submit_does_not_wait_for_a_slow_receiver(app, client, db, content, enrol,
+                                                            receiver):
+    course_id, token = enrol(pathway="lumbar-radiculopathy", consent="given")
+    tp = courses.list_timepoints(db, course_id)[0]
+    answer_everything_but_submit(db, content, course_id, tp)
+    receiver.mode = "slow"
+    started = time.monotonic()
+    response = client.post(f"/q/{token}/submit")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/done")
+    assert time.monotonic() - started < 0.5
+    wait_for_background_deliveries(app)
+    assert rows(db)[0]["attempts"] == 1  # the thread tried at once, and timed out
+
+
+def answer_everything_but_submit(db, content, course_id, tp):
+    from test_fhir import answers_for
+
+    from patientapp.questionnaires import queries as answers_db
+
+    pathway = content.pathway(courses.get_course(db, course_id)["pathway"])
+    items = content.questionnaire("safety", "da").safety_items(pathway.id)
+    answers = answers_for(pathway, None, items)
+    for instrument in [*tp["questionnaires"], "safety"]:
+        answers_db.save_answers(db, tp, instrument, "da", "1", answers[instrument])
+
+
+def test_right_after_a_submit_the_clinic_has_it(app, client, db, content, enrol, receiver):
+    course_id, token = enrol(pathway="lumbar-radiculopathy", consent="given")
+    answer_everything_but_submit(db, content, course_id, courses.list_timepoints(db, course_id)[0])
+    client.post(f"/q/{token}/submit")
+    wait_for_background_deliveries(app)
+    assert len(receiver.unique()) == 1 and rows(db)[0]["status"] == "delivered"
+
+
+# --- the day the receiver was down ----------------------------------------------------------------
+
+def test_down_for_a_day_then_back_every_questionnaire_arrives_once_in_order(
+        app, client, runner, db, content, enrol, receiver):
+    receiver.stop()
+    for pathway in ["lumbar-radiculopathy", "cervical-radiculopathy", "primary-low-back-pain",
+                    "lumbar-radiculopathy", "cervical-radiculopathy"]:
+        course_id, token = enrol(pathway=pathway, consent="given")
+        answer_everything_but_submit(db, content, course_id,
+                                     courses.list_timepoints(db, course_id)[0])
+        assert client.post(f"/q/{token}/submit").status_code == 302
+    wait_for_background_deliveries(app)
+    start = datetime.now(UTC)
+    for hour in range(1, 25):  # cron all day long, the receiver down
+        result = runner.invoke(args=["deliver", "--now", (start + timedelta(hours=hour))
+                                     .isoformat()])
+        assert result.exit_code == 1 and "1 failed and will be retried" in result.output
+    assert {r["status"] for r in rows(db)} == {"pending"}
+    assert rows(db)[0]["last_error"].startswith("not reachable")
+    receiver.start()
+    result = runner.invoke(args=["deliver", "--now", (start + timedelta(hours=25)).isoformat()])
+    assert result.exit_code == 0 and "Delivered 5" in result.output
+    keys = [r["idempotency_key"] for r in rows(db)]
+    assert receiver.requests == keys  # each once, oldest first
+    assert list(receiver.unique()) == keys and receiver.bad_signatures == 0
+    for key, body in receiver.accepted:
+        bundle = json.loads(body)
+        check_bundle(bundle)
+        assert bundle["identifier"]["value"] == key
+    assert rows(db)[0]["attempts"] == 26  # at submit, once per hourly run, and the last one
+    assert {r["attempts"] for r in rows(db)[1:]} == {1}  # the rest waited their turn
+
+
+def test_a_crashed_run_is_resent_with_the_same_key(app, db, patient, receiver):
+    patient()
+    start = later()
+    claim = outbox.claim_next(db, rows(db)[0]["clinic_id"], start, STALE_AFTER)
+    assert claim is not None  # ...and then the process dies before recording anything
+    assert outbox.claim_next(db, claim["clinic_id"], start, STALE_AFTER) is None
+    assert deliver(app, db, start + timedelta(minutes=1)).delivered == 0  # still "sending"
+    assert deliver(app, db, start + STALE_AFTER + timedelta(seconds=1)).delivered == 1
+    assert receiver.requests == [claim["idempotency_key"]]
+    assert rows(db)[0]["attempts"] == 2
+
+
+def test_a_clinic_waits_behind_its_oldest_delivery_but_not_behind_another(
+        app, db, content, patient, submitted, receiver):
+    first, second = patient(), patient()
+    other_clinic = save_clinic(db, "Anden Klinik")
+    course_id = courses.enrol(db, courses.NewPatient(other_clinic, "Other"),
+                              content.pathway("lumbar-radiculopathy"), datetime.now(UTC).date())
+    courses.record_consent(db, course_id, "given")
+    third = submitted(course_id)
+    db.execute("UPDATE webhook_deliveries SET next_attempt_at = ? WHERE timepoint_id = ?",
+               [later(hours=1).isoformat(timespec="seconds"), first])  # backing off
+    assert deliver(app, db, later()).delivered == 1
+    assert {r["timepoint_id"]: r["status"] for r in rows(db)} == {
+        first: "pending", second: "pending", third: "delivered"}
+
+
+def test_a_withdrawn_consent_cancels_what_was_not_yet_sent(app, db, enrol, submitted,
+                                                          receiver):
+    course_id = enrol(pathway="lumbar-radiculopathy", consent="given")[0]
+    submitted(course_id)
+    courses.record_consent(db, course_id, "withdrawn")
+    assert deliver(app, db, later()).delivered == 0
+    assert rows(db)[0]["status"] == "cancelled" and receiver.requests == []
+
+
+# --- after the retry window: failed, shown, retried by an admin -----------------------------------
+
+def test_after_the_window_the_admin_sees_the_failure_and_retries(app, client, db, patient,
+                                                                 receiver, clinic_id):
+    patient()
+    patient()
+    receiver.stop()
+    deliver(app, db, later(hours=49))
+    deliver(app, db, later(hours=49, minutes=5))
+    assert [r["status"] for r in rows(db)] == ["failed", "failed"]
+    alerts = list(db.query("SELECT * FROM alerts WHERE kind = 'delivery'"))
+    assert [a["key"] for a in alerts] == [f"webhook:{r['id']}" for r in rows(db)]
+    detail = json.loads(alerts[0]["detail"])
+    assert detail["delivery_id"] == rows(db)[0]["id"] and detail["message"]
+    sign_in_admin(client, db, clinic_id)
+    course = client.get(f"/clinic/courses/{alerts[0]['course_id']}").page
+    assert detail["message"] in course.text  # on the patient's page, with the other alerts
+    page = client.get("/clinic/admin/deliveries").page
+    assert len(page.select("tbody tr")) == 2 and page.select(".tag--alarm")
+    receiver.start()
+    response = client.post("/clinic/admin/deliveries/retry-failed")
+    assert response.status_code == 302
+    wait_for_background_deliveries(app)
+    assert [r["status"] for r in rows(db)] == ["delivered", "delivered"]
+    assert list(receiver.unique()) == [r["idempotency_key"] for r in rows(db)]
+    assert all(a["acknowledged_at"] for a in db.query("SELECT * FROM alerts"))  # settled
+    assert "Nothing is waiting" in client.get("/clinic/admin/deliveries").page.text
+
+
+def test_retrying_one_delivery_from_the_admin_page(app, client, db, patient, receiver,
+                                                   clinic_id):
+    patient()
+    receiver.mode = "error"
+    deliver(app, db, later())
+    receiver.mode = "up"
+    sign_in_admin(client, db, clinic_id)
+    delivery_id = rows(db)[0]["id"]
+    assert client.post(f"/clinic/admin/deliveries/{delivery_id}/retry").status_code == 302
+    wait_for_background_deliveries(app)
+    assert rows(db)[0]["status"] == "delivered"
+    assert client.post(f"/clinic/admin/deliveries/{delivery_id}/retry").status_code == 302
+    assert "cannot be retried" in client.get("/clinic/admin/deliveries").page.text
+
+
+def test_another_clinics_delivery_cannot_be_touched(app, client, db, patient, clinic_id):
+    patient()
+    other = save_clinic(db, "Anden Klinik")
+    sign_in_admin(client, db, other)
+    assert client.post(f"/clinic/admin/deliveries/{rows(db)[0]['id']}/retry").status_code == 404
+    assert client.get("/clinic/admin/deliveries").page.select("tbody tr") == []
+
+
+@pytest.mark.parametrize("url, method", [("/clinic/admin/deliveries", "GET"),
+                                         ("/clinic/admin/deliveries/1/retry", "POST"),
+                                         ("/clinic/admin/deliveries/retry-failed", "POST")])
+def test_deliveries_are_for_admins_only(client, db, clinic_id, url, method):
+    assert "/clinic/login" in client.raw.open(url, method=method).headers["Location"]
+    sign_in_admin(client, db, clinic_id, role="clinician")
+    assert client.raw.open(url, method=method).status_code == 403
