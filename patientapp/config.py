@@ -43,6 +43,11 @@ def defaults(instance_path: str) -> dict:
         "DEMO_PASSWORD": None,
         # Finished courses are erased this many days after they ended (purge-expired).
         "RETENTION_DAYS": 730,
+        # Requests per minute per client address (per server process).
+        "RATELIMIT_ENABLED": True,
+        "PATIENT_RATE_LIMIT": 300,  # generous: phones behind one carrier address share it
+        "BAD_LINK_LIMIT": 20,  # unknown or expired links: someone guessing tokens
+        "SIGN_IN_FAILURE_LIMIT": 20,
         # Invitations and reminders: without SMTP_HOST / SMS_URL they are printed instead.
         "SMTP_HOST": None,
         "SMTP_PORT": 587,

@@ -25,6 +25,12 @@ CSRF_MESSAGE = (_l("This page had expired"),
                    "Go back, reload the page and try again."))
 
 
+def too_many_requests(retry_after: int):
+    """The "try again later" page, with the wait in Retry-After."""
+    body, code = render_error(429, *MESSAGES[429])
+    return body, code, {"Retry-After": str(retry_after)}
+
+
 def render_error(code: int, title, message):
     return render_template("errors/error.html", code=code, title=title, message=message), code
 

@@ -227,3 +227,34 @@ def test_demo_scores_match_the_scoring_function(runner, app):
         "SELECT value FROM scores JOIN timepoints ON timepoints.id = scores.timepoint_id"
         " WHERE instrument = 'odi' AND timepoints.key = 'baseline'")}
     assert values == {expected.value}
+
+
+def test_guessing_links_is_slowed_down_with_a_clear_page(client):
+    for n in range(20):
+        assert client.get(f"/q/guess-{n}").status_code == 404
+    response = client.get("/q/guess-21")
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 0
+    assert response.page.h1.text.strip()  # "try again later", in Danish
+
+
+def test_a_real_link_is_also_refused_while_an_address_is_guessing(client, enrol):
+    _, token = enrol()
+    for n in range(21):
+        client.get(f"/q/guess-{n}")
+    assert client.get(f"/q/{token}").status_code == 429
+
+
+def test_patient_requests_per_address_are_limited(app, enrol):
+    app.config["PATIENT_RATE_LIMIT"] = 5
+    _, token = enrol()
+    client = app.test_client()
+    codes = [client.get(f"/q/{token}").status_code for _ in range(6)]
+    assert codes == [200] * 5 + [429]
+
+
+def test_repeated_failed_sign_ins_from_one_address_are_limited(client):
+    for n in range(20):
+        client.post("/clinic/login", data={"email": f"x{n}@y.dk", "password": "nope"})
+    response = client.post("/clinic/login", data={"email": "x@y.dk", "password": "nope"})
+    assert response.status_code == 429 and "Retry-After" in response.headers

@@ -16,7 +16,7 @@ from ..audit import record
 from ..db import get_db
 from . import queries
 from .problems import problem
-from .ratelimit import FixedWindowLimiter
+from ..ratelimit import FixedWindowLimiter
 
 CHALLENGE = 'Bearer realm="patientapp"'
 LIMITER_KEY = "api_limiter"

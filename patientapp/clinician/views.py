@@ -12,6 +12,8 @@ from .. import accounts
 from ..audit import record
 from ..courses import queries as courses
 from ..db import get_db
+from ..errors import too_many_requests
+from ..ratelimit import too_many
 from . import bp, forms, overview
 from . import queries as clinic_db
 from .auth import (admin_required, attempt_sign_in, end_session, load_clinician,
@@ -54,6 +56,9 @@ def clinic_course(course_id: int) -> dict:
 def sign_in():
     if g.clinician:
         return redirect(url_for(".list_patients"))
+    if request.method == "POST" and (wait := too_many("sign-in", "SIGN_IN_FAILURE_LIMIT",
+                                                      count=False)):
+        return too_many_requests(wait)
     form = forms.SignInForm()
     if session.pop("expired", False) and request.method == "GET":
         flash(_("You were signed out because you were inactive. Please sign in again."))
@@ -65,6 +70,7 @@ def sign_in():
         message = _("Too many failed attempts. Wait 15 minutes and try again.") \
             if problem == "locked" else _("The e-mail address or password is not right.")
         form.password.errors = [message]
+        too_many("sign-in", "SIGN_IN_FAILURE_LIMIT")
         record(get_db(), "anonymous", None, None, f"sign-in-{problem}")
         return render_template("clinician/sign_in.html", form=form), 401
     start_session(get_db(), clinician)

@@ -9,7 +9,9 @@ from werkzeug.wrappers import Response
 from ..audit import record
 from ..courses import queries as courses
 from ..db import get_db
+from ..errors import too_many_requests
 from ..events import timepoint_submitted
+from ..ratelimit import too_many
 from . import bp, flow, forms
 from . import queries as answers_db
 from .visit import Visit, load_visit
@@ -32,9 +34,18 @@ def add_token(endpoint, values):
 
 @bp.before_request
 def load_invitation():
-    """Resolve the link; unknown, expired and revoked links get their own clear page."""
+    """Resolve the link; unknown, expired and revoked links get their own clear page.
+
+    Every address gets a generous number of requests a minute, and only a few unknown
+    links: more is someone guessing tokens.
+    """
+    wait = too_many("patient", "PATIENT_RATE_LIMIT") or \
+        too_many("bad-link", "BAD_LINK_LIMIT", count=False)
+    if wait:
+        return too_many_requests(wait)
     invitation = courses.find_invitation(get_db(), g.token)
     if invitation is None:
+        too_many("bad-link", "BAD_LINK_LIMIT")
         return render_template("questionnaires/link_unknown.html"), 404
     g.patient_locale = invitation["language"]
     g.clinic_name = invitation["clinic_name"]

@@ -1,4 +1,4 @@
-"""A small fixed-window rate limiter, in memory. Pure Python, no Flask.
+"""A small fixed-window rate limiter, in memory, and the app's shared instance.
 
 Each key (an API key's id, or a client address for failed sign-ins) may be counted
 ``limit`` times per window. The counts live in the process: with several gunicorn
@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import math
 import threading
+import time
+
+from flask import current_app, request
 
 MAX_KEYS = 10_000  # beyond this, counts from past windows are dropped
 
@@ -42,3 +45,17 @@ class FixedWindowLimiter:
 
     def _wait(self, number: int, now: float) -> int:
         return max(1, math.ceil((number + 1) * self.window - now))
+
+
+def too_many(bucket: str, limit_setting: str, count: bool = True) -> int | None:
+    """Count a request from this client address in ``bucket``; seconds to wait if over.
+
+    ``count=False`` only asks (for buckets that count failures, not every request).
+    """
+    limiter = current_app.extensions.setdefault("limiter", FixedWindowLimiter())
+    key, limit = f"{bucket}:{request.remote_addr}", int(current_app.config[limit_setting])
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return None
+    if count:
+        return limiter.hit(key, limit, time.time())
+    return limiter.retry_after(key, limit, time.time())
