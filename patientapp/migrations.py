@@ -319,3 +319,20 @@ CREATE TABLE api_keys (
 );
 CREATE INDEX api_keys_clinic ON api_keys(clinic_id)
 """)
+
+
+@migrations()
+def m006_clinician_sessions(db: Database) -> None:
+    # One row per signed-in device, so a clinician can use the desk PC and a tablet at
+    # once; signing out ends one session, a password change or deactivation ends all.
+    # Replaces clinicians.session_nonce, which is no longer read.
+    _run(db, """
+CREATE TABLE clinician_sessions (
+    id INTEGER PRIMARY KEY,
+    clinician_id INTEGER NOT NULL REFERENCES clinicians(id) ON DELETE CASCADE,
+    nonce_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX clinician_sessions_clinician ON clinician_sessions(clinician_id);
+UPDATE clinicians SET session_nonce = NULL
+""")

@@ -321,3 +321,26 @@ def test_follow_up_warning_is_explained_on_the_patient_page(signed_in, db, conte
                               referral_date=first - timedelta(days=200))
     page = signed_in.get(f"/clinic/courses/{course_id}").page
     assert page.select(".warning-text")
+
+
+def test_a_clinician_can_be_signed_in_on_two_devices(app, demo):
+    desk, tablet = app.test_client(), app.test_client()
+    for device in (desk, tablet):
+        device.post("/clinic/login", data={"email": "demo@clinic.example",
+                                           "password": PASSWORD})
+    assert desk.get("/clinic/").status_code == 200
+    assert tablet.get("/clinic/").status_code == 200
+    desk.post("/clinic/logout")
+    assert desk.get("/clinic/").status_code == 302
+    assert tablet.get("/clinic/").status_code == 200
+
+
+def test_a_new_password_signs_out_every_other_device(app, demo):
+    desk, stolen = app.test_client(), app.test_client()
+    for device in (desk, stolen):
+        device.post("/clinic/login", data={"email": "demo@clinic.example",
+                                           "password": PASSWORD})
+    desk.post("/clinic/account/password", data={
+        "current": PASSWORD, "new": "a brand new password", "repeat": "a brand new password"})
+    assert desk.get("/clinic/").status_code == 200
+    assert stolen.get("/clinic/").status_code == 302

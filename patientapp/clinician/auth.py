@@ -16,6 +16,7 @@ from werkzeug.security import generate_password_hash
 
 from .. import accounts
 from ..db import now, write_transaction
+from ..security import hash_token
 from ..timeutil import iso, parse_moment, utcnow
 
 MAX_FAILED_LOGINS = 5
@@ -53,9 +54,10 @@ def start_session(db: Database, clinician: dict) -> None:
     """Rotate the session: nothing from before sign-in survives into it."""
     nonce = secrets.token_urlsafe(24)
     with write_transaction(db):
-        db.execute("UPDATE clinicians SET session_nonce = ?, failed_logins = 0,"
-                   " locked_until = NULL, last_login_at = ? WHERE id = ?",
-                   [nonce, now(), clinician["id"]])
+        db.execute("UPDATE clinicians SET failed_logins = 0, locked_until = NULL,"
+                   " last_login_at = ? WHERE id = ?", [now(), clinician["id"]])
+        db.execute("INSERT INTO clinician_sessions (clinician_id, nonce_hash, created_at)"
+                   " VALUES (?, ?, ?)", [clinician["id"], hash_token(nonce), now()])
     lang = session.get("lang")
     session.clear()
     session.permanent = True
@@ -65,27 +67,36 @@ def start_session(db: Database, clinician: dict) -> None:
 
 
 def end_session(db: Database) -> None:
-    if "clinician_id" in session:
-        db.execute("UPDATE clinicians SET session_nonce = NULL WHERE id = ?",
-                   [session["clinician_id"]])
+    """Sign this device out; the clinician's other devices stay signed in."""
+    if session.get("nonce"):
+        db.execute("DELETE FROM clinician_sessions WHERE nonce_hash = ?",
+                   [hash_token(session["nonce"])])
     lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
 
 
+def end_all_sessions(db: Database, clinician_id: int) -> None:
+    """Sign a clinician out everywhere (deactivated account, new password)."""
+    db.execute("DELETE FROM clinician_sessions WHERE clinician_id = ?", [clinician_id])
+
+
 def load_clinician(db: Database) -> dict | None:
-    """The signed-in clinician, or None when absent, signed out elsewhere or idle too long."""
+    """The signed-in clinician, or None when absent, signed out or idle too long."""
     clinician_id, nonce, seen = (session.get(k) for k in ("clinician_id", "nonce", "seen"))
     if not clinician_id or not nonce or not seen:
         return None
     idle = timedelta(minutes=current_app.config["CLINICIAN_SESSION_MINUTES"])
     if parse_moment(seen) + idle < utcnow():
+        end_session(db)
         session["expired"] = True
         return None
-    rows = list(db.query("SELECT * FROM clinicians WHERE id = ? AND active = 1", [clinician_id]))
-    if not rows or not rows[0]["session_nonce"] or \
-            not secrets.compare_digest(rows[0]["session_nonce"], nonce):
+    rows = list(db.query(
+        "SELECT clinicians.* FROM clinician_sessions JOIN clinicians ON clinicians.id ="
+        " clinician_sessions.clinician_id WHERE clinician_sessions.nonce_hash = ?"
+        " AND clinicians.id = ? AND clinicians.active = 1", [hash_token(nonce), clinician_id]))
+    if not rows:
         return None
     session["seen"] = iso(utcnow())
     return rows[0]

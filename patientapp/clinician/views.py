@@ -16,8 +16,8 @@ from ..errors import too_many_requests
 from ..ratelimit import too_many
 from . import bp, forms, overview
 from . import queries as clinic_db
-from .auth import (admin_required, attempt_sign_in, end_session, load_clinician,
-                   login_required, start_session)
+from .auth import (admin_required, attempt_sign_in, end_all_sessions, end_session,
+                   load_clinician, login_required, start_session)
 from .chart import line_chart
 from .details import answer_rows, course_context
 
@@ -267,8 +267,8 @@ def set_clinician_active(clinician_id: int):
         flash(_("You cannot deactivate your own account."), "error")
         return redirect(url_for(".manage_clinicians"))
     active = 0 if target["active"] else 1
-    db.execute("UPDATE clinicians SET active = ?, session_nonce = NULL WHERE id = ?",
-               [active, clinician_id])
+    db.execute("UPDATE clinicians SET active = ? WHERE id = ?", [active, clinician_id])
+    end_all_sessions(db, clinician_id)
     audit("activate-clinician" if active else "deactivate-clinician", "clinician", clinician_id)
     return redirect(url_for(".manage_clinicians"))
 
@@ -282,6 +282,7 @@ def change_password():
             form.current.errors = [_("That is not your current password.")]
         else:
             accounts.set_password(get_db(), g.clinician["id"], form.new.data)
+            end_all_sessions(get_db(), g.clinician["id"])  # a stolen session dies here
             start_session(get_db(), g.clinician)
             audit("change-password")
             flash(_("Your password has been changed."))

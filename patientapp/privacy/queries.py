@@ -12,7 +12,7 @@ from sqlite_utils import Database
 from ..db import now, write_transaction
 
 # Secrets are not the patient's data and must never leave the database.
-HIDDEN_COLUMNS = {"token_hash", "key_hash", "password_hash", "session_nonce"}
+HIDDEN_COLUMNS = {"token_hash", "key_hash", "password_hash", "session_nonce", "nonce_hash"}
 # Tables whose rows are about the course itself, read in this order.
 JSON_COLUMNS = {"answers", "questionnaires", "detail", "warning"}
 
