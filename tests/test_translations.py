@@ -1,0 +1,71 @@
+"""The message catalogs: Danish is complete, placeholders survive translation, and
+translations/messages.pot is not stale (CI fails until `flask translations update` is run)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po
+
+from patientapp.config import PROJECT_ROOT
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%%")
+
+
+def catalog(path: Path):
+    with path.open("rb") as handle:
+        return read_po(handle)
+
+
+@pytest.fixture(scope="module")
+def danish():
+    return catalog(PROJECT_ROOT / "translations/da/LC_MESSAGES/messages.po")
+
+
+def messages(cat):
+    return [m for m in cat if m.id]
+
+
+def test_every_string_has_a_danish_translation(danish):
+    missing = [m.id for m in messages(danish)
+               if not (m.string if isinstance(m.string, str) else all(m.string))]
+    assert not missing, f"untranslated: {missing[:10]}"
+
+
+def test_no_translation_is_marked_fuzzy(danish):
+    assert not [m.id for m in messages(danish) if m.fuzzy]
+
+
+def test_placeholders_survive_translation(danish):
+    wrong = []
+    for m in messages(danish):
+        sources = [m.id] if isinstance(m.id, str) else list(m.id)
+        targets = [m.string] if isinstance(m.string, str) else list(m.string)
+        expected = sorted(PLACEHOLDER.findall(sources[0]))
+        for target in targets:
+            if sorted(PLACEHOLDER.findall(target)) != expected:
+                wrong.append((sources[0], target))
+    assert not wrong, wrong[:5]
+
+
+def test_the_template_is_up_to_date(tmp_path):
+    """Run the same extraction as `flask translations extract` and compare."""
+    fresh = tmp_path / "messages.pot"
+    CommandLineInterface().run([
+        "pybabel", "-q", "extract", "-F", str(PROJECT_ROOT / "babel.cfg"), "-k", "_l",
+        "--no-location", "--sort-output", "--omit-header", "-o", str(fresh),
+        str(PROJECT_ROOT / "patientapp")])
+    extracted = {m.id for m in messages(catalog(fresh))}
+    committed = {m.id for m in messages(catalog(PROJECT_ROOT / "translations/messages.pot"))}
+    assert extracted == committed, (
+        "translations/messages.pot is stale: run `flask --app patientapp translations update` "
+        f"(new: {sorted(map(str, extracted - committed))[:5]}, "
+        f"gone: {sorted(map(str, committed - extracted))[:5]})")
+
+
+def test_danish_catalog_has_every_string_of_the_template(danish):
+    template = {m.id for m in messages(catalog(PROJECT_ROOT / "translations/messages.pot"))}
+    assert template <= {m.id for m in messages(danish)}
