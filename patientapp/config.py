@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import Flask
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - a marker, refused in production
+DEV_SECRET_KEY = "dev-only-not-secret"  # nosec B105  # noqa: S105 - a marker, refused in production
 
 
 class ConfigurationError(RuntimeError):
@@ -39,8 +39,8 @@ def defaults(instance_path: str) -> dict:
         "SESSION_COOKIE_NAME": "patientapp_session",
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
         "CLINICIAN_SESSION_MINUTES": 30,
-        "TOKEN_BYTES": 32,
-        "DEMO_PASSWORD": None,
+        "TOKEN_BYTES": 32,  # nosec B105
+        "DEMO_PASSWORD": None,  # nosec B105
         # Finished courses are erased this many days after they ended (purge-expired).
         "RETENTION_DAYS": 730,
         # Requests per minute per client address (per server process).
@@ -52,19 +52,19 @@ def defaults(instance_path: str) -> dict:
         "SMTP_HOST": None,
         "SMTP_PORT": 587,
         "SMTP_USERNAME": None,
-        "SMTP_PASSWORD": None,
+        "SMTP_PASSWORD": None,  # nosec B105
         "SMTP_STARTTLS": True,
         "MAIL_FROM": None,
         "SMS_URL": None,
         "SMS_USERNAME": None,
-        "SMS_PASSWORD": None,
-        "SMS_TOKEN": None,
+        "SMS_PASSWORD": None,  # nosec B105
+        "SMS_TOKEN": None,  # nosec B105
         "SMS_FROM": None,
         # Sending scores to the clinic's system (README): FHIR, the webhook and the read API.
         "FHIR_BASE": "https://patientapp.dk/fhir",
         "FHIR_INCLUDE_NAMES": False,
         "WEBHOOK_URL": None,
-        "WEBHOOK_SECRET": None,
+        "WEBHOOK_SECRET": None,  # nosec B105
         "WEBHOOK_TIMEOUT": 5,
         "WEBHOOK_RETRY_HOURS": 48,
         "WEBHOOK_SEND_ON_SUBMIT": True,

@@ -23,7 +23,7 @@ def list_score_rows(db: Database, clinic_id: int | None = None,
         where.append("timepoints.submitted_at >= ?")
         params.append(since)
     return db.query(
-        "SELECT scores.course_id, courses.pathway, timepoints.key AS timepoint,"
+        "SELECT scores.course_id, courses.pathway, timepoints.key AS timepoint,"  # nosec B608
         " scores.instrument, scores.item, scores.value, scores.valid,"
         " timepoints.submitted_at FROM scores"
         " JOIN courses ON courses.id = scores.course_id"

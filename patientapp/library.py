@@ -41,7 +41,7 @@ _markdown = MarkdownIt("commonmark", {"html": False, "typographer": False}).disa
 
 def render_markdown(text: str) -> Markup:
     """Markdown as HTML in which every '<' from the source arrives escaped."""
-    return Markup(_markdown.render(text))
+    return Markup(_markdown.render(text))  # nosec B704
 
 
 # --- education modules -----------------------------------------------------------------

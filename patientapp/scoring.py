@@ -46,7 +46,8 @@ def score(instrument: str, answers) -> Score:
     try:
         scorer = scorers[instrument]
     except (KeyError, TypeError):
-        raise ValueError(f"Unknown instrument {instrument!r}; expected one of {INSTRUMENTS}")
+        raise ValueError(
+            f"Unknown instrument {instrument!r}; expected one of {INSTRUMENTS}") from None
     return scorer(answers)
 
 

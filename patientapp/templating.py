@@ -7,9 +7,9 @@ from datetime import date, datetime
 from flask import Flask, current_app
 from flask_babel import format_date, format_datetime, format_percent, get_locale
 from markupsafe import Markup, escape
+from wtforms import FieldList, RadioField
 
 from .scoring import display_score
-from wtforms import FieldList, RadioField
 
 
 def local_date(value: str | date | None, style: str = "long") -> str:
@@ -28,7 +28,7 @@ def local_datetime(value: str | None, style: str = "medium") -> str:
 def paragraphs(text: str | None) -> Markup:
     """Plain content text as escaped <p> elements, one per blank-line-separated block."""
     blocks = [b.strip() for b in (text or "").split("\n\n") if b.strip()]
-    return Markup("".join(f"<p>{escape(b)}</p>" for b in blocks))
+    return Markup("".join(f"<p>{escape(b)}</p>" for b in blocks))  # nosec B704
 
 
 def anchor_id(field) -> str:

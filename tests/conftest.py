@@ -30,7 +30,8 @@ def check_page(html: str, url: str) -> BeautifulSoup:
     for form in page.find_all("form"):
         assert form.get("action"), f"{url}: a form without action"
         if form.get("method", "get").lower() == "post":
-            assert form.find("input", attrs={"name": "csrf_token"}), f"{url}: POST form without CSRF"
+            assert form.find("input", attrs={"name": "csrf_token"}), \
+                f"{url}: POST form without CSRF"
     for field in page.find_all(["input", "select", "textarea"]):
         if field.get("type") in ("hidden", "submit"):
             continue
@@ -61,6 +62,12 @@ class CheckingClient:
     def follow(self, response):
         assert response.status_code in (302, 303), response.status_code
         return self.get(response.headers["Location"])
+
+
+@pytest.fixture(autouse=True)
+def still_clock(monkeypatch):
+    """Rate limits count per minute: a test must not straddle a minute boundary."""
+    monkeypatch.setattr("patientapp.ratelimit.now", lambda: 1_800_000_000.0)
 
 
 @pytest.fixture

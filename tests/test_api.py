@@ -20,10 +20,10 @@ from patientapp import create_app
 from patientapp.accounts import save_clinic, save_clinician
 from patientapp.api import openapi, search
 from patientapp.api import queries as api_db
-from patientapp.ratelimit import FixedWindowLimiter
 from patientapp.courses import queries as courses
 from patientapp.db import connect, migrate
 from patientapp.exports import CSV_COLUMNS
+from patientapp.ratelimit import FixedWindowLimiter
 from patientapp.timeutil import local_date, utcnow
 
 PASSWORD = "correct horse battery"

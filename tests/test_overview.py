@@ -44,7 +44,8 @@ def score_row(tp_id, key, position, instrument, value, item="", valid=1):
 
 
 def test_series_change_since_baseline_and_previous():
-    rows = [score_row(1, "baseline", 0, "nprs", 3, "leg"), score_row(2, "week-2", 1, "nprs", 6, "leg"),
+    rows = [score_row(1, "baseline", 0, "nprs", 3, "leg"),
+            score_row(2, "week-2", 1, "nprs", 6, "leg"),
             score_row(3, "week-4", 2, "nprs", 5, "leg")]
     (series,) = build_series(rows, {})
     assert series.change_since_baseline()["class"] == "worse"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import date, timedelta
 
 import pytest
@@ -115,6 +116,6 @@ def test_backup_is_consistent_and_verified(runner, app, tmp_path, demo):
 def test_a_corrupt_backup_is_not_kept(tmp_path):
     source = tmp_path / "broken.sqlite3"
     source.write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)
-    with pytest.raises(Exception):
+    with pytest.raises(sqlite3.DatabaseError):
         backup(str(source), tmp_path / "copy.sqlite3")
     assert not (tmp_path / "copy.sqlite3").exists()

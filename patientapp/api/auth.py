@@ -8,15 +8,14 @@ address and, past the limit, answered with 429; so are requests over a key's lim
 
 from __future__ import annotations
 
-import time
-
 from flask import Response, current_app, g, request
 
+from .. import ratelimit
 from ..audit import record
 from ..db import get_db
+from ..ratelimit import FixedWindowLimiter
 from . import queries
 from .problems import problem
-from ..ratelimit import FixedWindowLimiter
 
 CHALLENGE = 'Bearer realm="patientapp"'
 LIMITER_KEY = "api_limiter"
@@ -38,14 +37,14 @@ def _bearer() -> str | None:
 
 def _refuse(status: int, detail: str, challenge: str | None = None) -> Response:
     limiter().hit(f"ip:{request.remote_addr}", current_app.config["API_AUTH_FAILURE_LIMIT"],
-                  time.time())
+                  ratelimit.now())
     record(get_db(), "anonymous", None, None, "api-denied", detail=str(status))
     return problem(status, detail, {"WWW-Authenticate": challenge} if challenge else None)
 
 
 def authenticate() -> Response | None:
     """Set ``g.api_key``, or answer the request with a problem."""
-    now = time.time()
+    now = ratelimit.now()
     config = current_app.config
     wait = limiter().retry_after(f"ip:{request.remote_addr}", config["API_AUTH_FAILURE_LIMIT"],
                                  now)

@@ -82,7 +82,7 @@ def _with_timepoints(db: Database, courses: list[dict]) -> list[dict]:
 
 def list_courses(db: Database, clinic_id: int, limit: int, offset: int) -> tuple[list[dict], int]:
     """One page of the clinic's courses, oldest first, with their timepoints; and the total."""
-    total = next(db.query(f"SELECT count(*) AS n FROM ({COURSES})", [clinic_id]))["n"]
+    total = next(db.query(f"SELECT count(*) AS n FROM ({COURSES})", [clinic_id]))["n"]  # nosec B608
     rows = list(db.query(f"{COURSES} ORDER BY courses.id LIMIT ? OFFSET ?",
                          [clinic_id, limit, offset]))
     return _with_timepoints(db, rows), total

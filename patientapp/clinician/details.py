@@ -8,12 +8,12 @@ from flask_babel import gettext as _
 from sqlite_utils import Database
 
 from ..content import SECTION_IDS
-from ..labels import ALERT_KINDS, SITES
-from ..scoring import display_score
-from ..templating import local_date
 from ..courses import queries as courses
+from ..labels import ALERT_KINDS, SITES
 from ..questionnaires import flow
 from ..questionnaires import queries as answers_db
+from ..scoring import display_score
+from ..templating import local_date
 from . import queries as clinic_db
 from . import report
 

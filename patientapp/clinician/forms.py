@@ -58,7 +58,8 @@ class ClinicianForm(FlaskForm):
                        validators=[DataRequired(message=MESSAGES["name"]), Length(max=200)])
     email = StringField(_l("E-mail address"), filters=[strip],
                         validators=[DataRequired(message=MESSAGES["email"]),
-                                    Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=MESSAGES["email_format"]),
+                                    Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                                           message=MESSAGES["email_format"]),
                                     Length(max=254)])
     role = radio(_l("Role"), [("clinician", _l("Clinician")), ("admin", _l("Clinic admin"))],
                  MESSAGES["role"])

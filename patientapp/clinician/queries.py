@@ -8,19 +8,9 @@ from sqlite_utils import Database
 
 from ..db import now
 
-# What needs action first: an alarm, then worsening, then new answers, then silence.
-PRIORITY_SQL = """
-CASE
-  WHEN alarm_alerts > 0 THEN 0
-  WHEN worse_alerts > 0 THEN 1
-  WHEN other_alerts > 0 THEN 2
-  WHEN unseen_submission THEN 3
-  WHEN overdue_key IS NOT NULL THEN 4
-  WHEN due_key IS NOT NULL THEN 5
-  ELSE 6
-END"""
-
-COURSE_LIST_SQL = f"""
+# One query for the whole list. The CASE puts what needs action first: an alarm, then
+# worsening, then other alerts, new answers, unanswered questionnaires, then the rest.
+COURSE_LIST_SQL = """
 WITH listed AS (
   SELECT courses.id AS course_id, courses.pathway, courses.status, courses.consent,
     patients.name, patients.id AS patient_id,
@@ -45,7 +35,15 @@ WITH listed AS (
   WHERE courses.clinic_id = :clinic AND courses.status = :status
     AND (:search = '' OR patients.name LIKE '%' || :search || '%' ESCAPE '\\')
 )
-SELECT *, {PRIORITY_SQL} AS priority FROM listed
+SELECT *, CASE
+  WHEN alarm_alerts > 0 THEN 0
+  WHEN worse_alerts > 0 THEN 1
+  WHEN other_alerts > 0 THEN 2
+  WHEN unseen_submission THEN 3
+  WHEN overdue_key IS NOT NULL THEN 4
+  WHEN due_key IS NOT NULL THEN 5
+  ELSE 6
+END AS priority FROM listed
 ORDER BY priority, coalesce(next_visit, '9999'), name
 LIMIT :limit OFFSET :offset
 """
@@ -89,7 +87,8 @@ def list_alerts(db: Database, course_id: int) -> list[dict]:
     return [{**row, "detail": json.loads(row["detail"])} for row in rows]
 
 
-def acknowledge_alert(db: Database, clinic_id: int, alert_id: int, clinician_id: int) -> int | None:
+def acknowledge_alert(db: Database, clinic_id: int, alert_id: int,
+                      clinician_id: int) -> int | None:
     """Acknowledge an alert of this clinic; returns its course id, or None if not ours."""
     rows = list(db.query(
         "SELECT alerts.id, alerts.course_id FROM alerts JOIN courses ON courses.id ="
@@ -104,7 +103,8 @@ def acknowledge_alert(db: Database, clinic_id: int, alert_id: int, clinician_id:
 
 def mark_viewed(db: Database, clinician_id: int, course_id: int) -> None:
     db.execute("INSERT INTO course_views (clinician_id, course_id, viewed_at) VALUES (?, ?, ?)"
-               " ON CONFLICT (clinician_id, course_id) DO UPDATE SET viewed_at = excluded.viewed_at",
+               " ON CONFLICT (clinician_id, course_id)"
+               " DO UPDATE SET viewed_at = excluded.viewed_at",
                [clinician_id, course_id, now()])
 
 

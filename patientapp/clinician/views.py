@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import (abort, current_app, flash, g, redirect, render_template, request, session,
-                   url_for)
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from .. import accounts
@@ -16,8 +15,15 @@ from ..errors import too_many_requests
 from ..ratelimit import too_many
 from . import bp, forms, overview
 from . import queries as clinic_db
-from .auth import (admin_required, attempt_sign_in, end_all_sessions, end_session,
-                   load_clinician, login_required, start_session)
+from .auth import (
+    admin_required,
+    attempt_sign_in,
+    end_all_sessions,
+    end_session,
+    load_clinician,
+    login_required,
+    start_session,
+)
 from .chart import line_chart
 from .details import answer_rows, course_context
 

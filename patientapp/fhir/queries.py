@@ -55,10 +55,10 @@ def _by_timepoint(db: Database, table_sql: str, ids: list[int]) -> dict[int, lis
 def _children(db: Database, ids: list[int]) -> tuple[dict, dict, dict]:
     # json_each keeps it to one query per table, however many timepoints there are.
     within = "timepoint_id IN (SELECT value FROM json_each(?))"
-    responses = _by_timepoint(db, "SELECT * FROM responses WHERE status = 'submitted' AND "
+    responses = _by_timepoint(db, "SELECT * FROM responses WHERE status = 'submitted' AND "  # nosec B608
                                   f"{within} ORDER BY id", ids)
-    scores = _by_timepoint(db, f"SELECT * FROM scores WHERE {within} ORDER BY id", ids)
-    alerts = _by_timepoint(db, f"SELECT * FROM alerts WHERE kind != 'delivery' AND {within}"
+    scores = _by_timepoint(db, f"SELECT * FROM scores WHERE {within} ORDER BY id", ids)  # nosec B608
+    alerts = _by_timepoint(db, f"SELECT * FROM alerts WHERE kind != 'delivery' AND {within}"  # nosec B608
                                " ORDER BY id", ids)
     return responses, scores, alerts
 

@@ -126,7 +126,7 @@ class HttpSms:
                                                   **self._auth()})
         try:
             # The URL comes from the operator's configuration, never from a request.
-            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # nosec B310  # noqa: S310
                 status = response.status
         except urllib.error.HTTPError as error:
             raise DeliveryError(f"SMS gateway answered HTTP {error.code}") from None

@@ -45,7 +45,7 @@ def patient_data(db: Database, patient_id: int) -> dict:
     ids = [c["id"] for c in courses]
     marks = ",".join("?" * len(ids)) or "NULL"
     related = {table: [_decode(r) for r in db.query(
-        f'SELECT * FROM "{table}" WHERE course_id IN ({marks}) ORDER BY rowid', ids)]
+        f'SELECT * FROM "{table}" WHERE course_id IN ({marks}) ORDER BY rowid', ids)]  # nosec B608
         for table in course_tables(db)}
     return {"exported_at": now(), "patient": _decode(patient),
             "courses": [_decode(c) for c in courses],
@@ -65,10 +65,10 @@ def erase_patient(db: Database, patient_id: int) -> int:
                                          [patient_id])]
         marks = ",".join("?" * len(ids)) or "NULL"
         for table in course_tables(db):
-            db.execute(f'DELETE FROM "{table}" WHERE course_id IN ({marks})', ids)
-        db.execute(f"UPDATE audit_log SET object_id = NULL, detail = '' WHERE object_type ="
+            db.execute(f'DELETE FROM "{table}" WHERE course_id IN ({marks})', ids)  # nosec B608
+        db.execute(f"UPDATE audit_log SET object_id = NULL, detail = '' WHERE object_type ="  # nosec B608
                    f" 'course' AND object_id IN ({marks})", ids)
-        db.execute(f"DELETE FROM courses WHERE id IN ({marks})", ids)
+        db.execute(f"DELETE FROM courses WHERE id IN ({marks})", ids)  # nosec B608
         db.execute("DELETE FROM patients WHERE id = ?", [patient_id])
     return len(ids)
 
@@ -84,8 +84,8 @@ def purge_unconsented(db: Database, today: date) -> int:
         ids = [r["id"] for r in rows]
         marks = ",".join("?" * len(ids)) or "NULL"
         for table in ("scores", "responses", "alerts"):
-            db.execute(f"DELETE FROM {table} WHERE timepoint_id IN ({marks})", ids)
-        db.execute("DELETE FROM psfs_activities WHERE course_id IN"
+            db.execute(f"DELETE FROM {table} WHERE timepoint_id IN ({marks})", ids)  # nosec B608
+        db.execute("DELETE FROM psfs_activities WHERE course_id IN"  # nosec B608
                    f" (SELECT course_id FROM timepoints WHERE id IN ({marks}))", ids)
     return len(ids)
 

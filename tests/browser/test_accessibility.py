@@ -12,13 +12,17 @@ import pytest
 from werkzeug.serving import make_server
 
 from patientapp import create_app
-from patientapp.accounts import save_clinic, save_clinician
 from patientapp.courses import queries as courses
 from patientapp.db import connect, migrate
 from patientapp.demo import create_demo
 
-from .conftest import (CHROMIUM_ARGS, PHONE, axe_violations, horizontal_overflow,
-                       screenshot, small_touch_targets)
+from .conftest import (
+    PHONE,
+    axe_violations,
+    horizontal_overflow,
+    screenshot,
+    small_touch_targets,
+)
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery"
