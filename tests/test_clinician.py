@@ -47,6 +47,7 @@ TOKEN = {"questionnaires." + name for name in (
     "show_done", "change_language", "show_my_data", "download_my_data")}
 ADMIN = {"clinician.show_audit", "clinician.manage_clinicians",
          "clinician.set_clinician_active", "clinician.export_patient", "clinician.erase_patient",
+         "clinician.edit_clinic",
          "api_admin.manage_api_keys", "api_admin.revoke_api_key", "api_admin.download_scores",
          "webhooks.list_deliveries", "webhooks.retry_delivery",
          "webhooks.retry_failed_deliveries"}

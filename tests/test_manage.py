@@ -134,3 +134,22 @@ def test_manage_pages_are_scoped_to_the_clinic(signed_in, db, content):
     for action in ("visits", "end", "send-link"):
         assert signed_in.raw.post(f"/clinic/courses/{course_id}/{action}").status_code == 404
     assert json.dumps(list(db.query("SELECT status FROM courses WHERE id = ?", [course_id])))
+
+
+def test_an_admin_edits_the_clinic_details(client, db, content):
+    from patientapp.demo import create_demo
+
+    create_demo(db, content, "http://localhost", date.today(), PASSWORD)
+    client.post("/clinic/login", data={"email": "demo@clinic.example", "password": PASSWORD})
+    bad = client.post("/clinic/admin/settings", data={"name": " ", "phone": "1", "email": "x"})
+    assert bad.status_code == 400
+    assert [a["href"] for a in bad.page.select(".error-summary a")] == ["#name", "#email"]
+    ok = client.post("/clinic/admin/settings", data={"name": "Fysio Nord", "phone": "70 10 10 10",
+                                                     "email": ""})
+    assert ok.status_code == 302
+    assert next(db.query("SELECT name, phone FROM clinics")) == {"name": "Fysio Nord",
+                                                                  "phone": "70 10 10 10"}
+
+
+def test_only_admins_edit_the_clinic(signed_in):
+    assert signed_in.get("/clinic/admin/settings").status_code == 403

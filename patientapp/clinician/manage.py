@@ -16,7 +16,7 @@ from ..db import get_db, write_transaction
 from ..notifications.manual import send_link_now
 from ..notifications.sending import outlets_from_config
 from . import bp
-from .auth import login_required
+from .auth import admin_required, login_required
 from .views import audit, clinic_course, current_timepoint
 
 ENROL_FIELDS = ("name", "email", "phone", "language", "pathway", "first_visit",
@@ -182,3 +182,38 @@ def send_link(course_id: int):
         flash(_("The link could not be sent. Check the contact details, or create a link and "
                 "give it to the patient."), "error")
     return redirect(url_for(".show_course", course_id=course_id))
+
+
+@bp.route("/admin/settings", methods=["GET", "POST"])
+@admin_required
+def edit_clinic():
+    """The clinic's name, phone and e-mail: shown to patients and in every message."""
+    db = get_db()
+    clinic = next(db.query("SELECT * FROM clinics WHERE id = ?", [g.clinician["clinic_id"]]))
+    values = {key: clinic[key] for key in ("name", "phone", "email")}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = _form_values(("name", "phone", "email"))
+        errors, clean = _check_clinic(values)
+        if not errors:
+            db.execute("UPDATE clinics SET name = ?, phone = ?, email = ? WHERE id = ?",
+                       [clean["name"], clean["phone"], clean["email"], clinic["id"]])
+            audit("edit-clinic-settings")
+            flash(_("The clinic's details have been saved."))
+            return redirect(url_for(".edit_clinic"))
+    return render_template("clinician/settings.html", values=values, errors=errors), \
+        400 if errors else 200
+
+
+def _check_clinic(values: dict) -> tuple[dict[str, list[str]], dict]:
+    errors: dict[str, list[str]] = {}
+    clean = {"name": values["name"].strip(), "phone": values["phone"].strip()}
+    if not clean["name"] or len(clean["name"]) > 200:
+        errors["name"] = [_("Enter the clinic's name.")]
+    if len(clean["phone"]) > 40:
+        errors["phone"] = [_("Enter a phone number of at most 40 characters.")]
+    try:
+        clean["email"] = normalise_email(values["email"])
+    except ContactError as error:
+        errors["email"] = [_(str(error))]
+    return errors, clean

@@ -170,7 +170,8 @@ def desktop_js(browser):
 
 
 CLINIC_PAGES = ["/clinic/", "/clinic/patients/new", "/clinic/overview", "/clinic/audit",
-                "/clinic/admin/clinicians", "/clinic/account/password"]
+                "/clinic/admin/clinicians", "/clinic/admin/settings", "/clinic/account/password",
+                "/clinic/admin/api-keys", "/clinic/admin/deliveries"]
 COURSE_PAGES = ["", "/answers", "/summary", "/edit", "/erase"]
 
 
