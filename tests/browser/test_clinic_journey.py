@@ -97,7 +97,7 @@ def test_every_patient_page_is_within_its_weight_budget(live_app, browser):
     for url in pages:
         page = context.new_page()  # a page per URL, so each has its own response log
         responses = []
-        page.on("response", lambda response: responses.append(response))
+        page.on("response", lambda response, log=responses: log.append(response))
         page.goto(url)
         page.wait_for_load_state("networkidle")
         total = sum(len(response.body()) for response in responses)
