@@ -156,8 +156,19 @@ def test_every_patient_page_is_accessible(site, phone_js, axe_source, language):
     audit.check("done")
     page.goto(page.url.rsplit("/", 1)[0])
     audit.check("home")
-    page.goto(page.url + "/my-data")
+    home = page.url
+    page.goto(home + "/my-data")
     audit.check("my-data")
+    for name, path in (("reading-list", "/read"), ("module", "/read/what-is-nerve-root-pain"),
+                       ("exercises", "/exercises")):
+        page.goto(home + path)
+        audit.check(name)
+    bent = next(p["link"] for p in site["demo"]["patients"] if p["name"] == "Bent Nielsen")
+    page.goto(bent + "/exercises")  # a demo patient with a plan
+    use_language(page, language)
+    audit.check("exercise-plan")
+    page.locator("main a[href*='/exercises/']").first.click()
+    audit.check("exercise")
     assert not audit.problems, "\n".join(audit.problems)
 
 
