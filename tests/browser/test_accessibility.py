@@ -183,7 +183,7 @@ def desktop_js(browser):
 CLINIC_PAGES = ["/clinic/", "/clinic/patients/new", "/clinic/overview", "/clinic/audit",
                 "/clinic/admin/clinicians", "/clinic/admin/settings", "/clinic/account/password",
                 "/clinic/admin/api-keys", "/clinic/admin/deliveries"]
-COURSE_PAGES = ["", "/answers", "/summary", "/edit", "/erase"]
+COURSE_PAGES = ["", "/answers", "/summary", "/edit", "/erase", "/plan"]
 
 
 @pytest.mark.parametrize("language", ["da", "en"])
