@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -36,6 +36,11 @@ def render_error(code: int, title, message):
 
 
 def handle_http(error: HTTPException):
+    if request.path.startswith("/api/"):
+        # Routing errors (404, 405) never reach the API blueprint's own handlers.
+        from .api.problems import from_http_error
+
+        return from_http_error(error)
     code = error.code or 500
     title, message = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
     return render_error(code, title, message)

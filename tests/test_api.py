@@ -435,3 +435,10 @@ def test_create_api_key_command_prints_a_working_key(runner, client, clinic_id):
                           ).status_code == 200
     assert runner.invoke(args=["create-api-key", "--clinic", "Nope", "--name", "x"]
                          ).exit_code == 2
+
+
+def test_a_wrong_method_under_the_api_is_a_problem_document(client):
+    response = client.raw.delete("/api/v1/courses")
+    assert response.status_code == 405
+    assert response.mimetype == "application/problem+json"
+    assert response.json["status"] == 405 and "GET" in response.headers["Allow"]
