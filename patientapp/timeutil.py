@@ -43,3 +43,16 @@ def parse_date(value: str) -> date:
         return date.fromisoformat(value.strip())
     except (AttributeError, ValueError):
         raise ValueError(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def parse_now_option(value: str | None) -> datetime:
+    """The ``--now`` option of the scheduled commands: an ISO moment, or now."""
+    import click
+
+    if value is None:
+        return utcnow()
+    try:
+        return parse_moment(value.strip())
+    except ValueError:
+        raise click.BadParameter("use an ISO date and time, like 2026-03-02T09:00 (clinic time) "
+                                 "or 2026-03-02T08:00+00:00", param_hint="--now") from None

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, RadioField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, EqualTo, InputRequired, Length, Optional, Regexp
+from wtforms import PasswordField, StringField, TextAreaField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp
+
+from ..formfields import radio, strip
 
 MESSAGES = {
     "email": _l("Enter your e-mail address."),
@@ -22,15 +23,6 @@ MESSAGES = {
 }
 
 
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def radio(label, choices, message) -> RadioField:
-    return RadioField(label, choices=[SelectChoice(v, t) for v, t in choices],
-                      validate_choice=False,
-                      validators=[InputRequired(message=message),
-                                  AnyOf([v for v, _ in choices], message=message)])
 
 
 class SignInForm(FlaskForm):

@@ -18,7 +18,6 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     AnyOf,
-    InputRequired,
     Length,
     NumberRange,
     Optional,
@@ -26,6 +25,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..formfields import radio, strip
 from ..library import Exercise
 from ..timeutil import local_date, utcnow
 from .adherence import SESSION_STATUSES
@@ -57,16 +57,6 @@ MESSAGES = {
 ZERO_TO_TEN = [str(n) for n in range(11)]
 
 
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def radio(label, choices, message) -> RadioField:
-    # validate_choice=False: a tampered value gets the field's own message via AnyOf.
-    return RadioField(label, choices=[SelectChoice(v, t) for v, t in choices],
-                      validate_choice=False,
-                      validators=[InputRequired(message=message),
-                                  AnyOf([v for v, _ in choices], message=message)])
 
 
 def optional_radio(label, choices, message) -> RadioField:

@@ -13,20 +13,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..db import get_db
-from ..timeutil import CLINIC_TZ, parse_moment, utcnow
+from ..timeutil import CLINIC_TZ, parse_now_option
 from . import due
 from .backends import BackendConfigError
 from .sending import Report, outlets_from_config, send_due
-
-
-def _parse_now(value: str | None) -> datetime:
-    if value is None:
-        return utcnow()
-    try:
-        return parse_moment(value.strip())
-    except ValueError:
-        raise click.BadParameter("use an ISO date and time, like 2026-03-02T09:00 (clinic time) "
-                                 "or 2026-03-02T08:00+00:00", param_hint="--now") from None
 
 
 def _describe(report: Report, now: datetime) -> list[str]:
@@ -50,7 +40,7 @@ def _describe(report: Report, now: datetime) -> list[str]:
 @with_appcontext
 def send_due_command(now_text: str | None) -> None:
     """Send the invitations and reminders that are due (run it hourly from cron or a timer)."""
-    now = _parse_now(now_text)
+    now = parse_now_option(now_text)
     try:
         outlets = outlets_from_config(current_app.config)
     except BackendConfigError as error:

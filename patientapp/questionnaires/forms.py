@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FieldList, RadioField, StringField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, InputRequired, Length, ValidationError
+from wtforms import FieldList, StringField
+from wtforms.validators import Length, ValidationError
 
 from ..content import Questionnaire
+from ..formfields import radio, strip
 from . import flow
 
 MESSAGES = {
@@ -29,21 +29,12 @@ MESSAGES = {
 ZERO_TO_TEN = [str(n) for n in range(11)]
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def _radio(label: str, choices: list[tuple[str, str]], required_message) -> RadioField:
-    # validate_choice=False: a tampered value gets our own message via AnyOf.
-    options = [SelectChoice(value, text) for value, text in choices]
-    return RadioField(label, choices=options, validate_choice=False, validators=[
-        InputRequired(message=required_message),
-        AnyOf([value for value, _ in choices], message=MESSAGES["invalid_choice"]),
-    ])
+def radio_choice(label, choices, required_message):
+    return radio(label, choices, required_message, MESSAGES["invalid_choice"])
 
 
 class ConsentForm(FlaskForm):
-    consent = _radio(_l("May we keep your answers?"),
+    consent = radio_choice(_l("May we keep your answers?"),
                      [("given", _l("Yes")), ("refused", _l("No"))], MESSAGES["consent"])
 
 
@@ -53,7 +44,7 @@ def section_form(questionnaire: Questionnaire, step: flow.Step) -> type[FlaskFor
     if "not_applicable" in section:
         choices.append((flow.NOT_APPLICABLE, section["not_applicable"]))
     return type("SectionForm", (FlaskForm,), {
-        "answer": _radio(section["title"], choices, MESSAGES["choose_statement"]),
+        "answer": radio_choice(section["title"], choices, MESSAGES["choose_statement"]),
     })
 
 
@@ -61,7 +52,7 @@ def nprs_form(questionnaire: Questionnaire, step: flow.Step) -> type[FlaskForm]:
     site = questionnaire.sites[step.key]
     choices = [(n, n) for n in ZERO_TO_TEN]
     return type("NprsForm", (FlaskForm,), {
-        "answer": _radio(site["question"], choices, MESSAGES["choose_number"]),
+        "answer": radio_choice(site["question"], choices, MESSAGES["choose_number"]),
     })
 
 
@@ -72,7 +63,7 @@ def _at_least_one(form, field):
 
 class PsfsActivitiesForm(FlaskForm):
     activities = FieldList(
-        StringField(filters=[_strip], validators=[
+        StringField(filters=[strip], validators=[
             Length(max=flow.PSFS_ACTIVITY_MAX_LENGTH, message=MESSAGES["activity_too_long"])]),
         min_entries=flow.PSFS_MAX_ACTIVITIES, max_entries=flow.PSFS_MAX_ACTIVITIES,
         validators=[_at_least_one],
@@ -81,13 +72,14 @@ class PsfsActivitiesForm(FlaskForm):
 
 def psfs_rate_form(activities: list[str]) -> type[FlaskForm]:
     choices = [(n, n) for n in ZERO_TO_TEN]
-    fields = {f"rating_{n}": _radio(text, choices, MESSAGES["choose_number"])
+    fields = {f"rating_{n}": radio_choice(text, choices, MESSAGES["choose_number"])
               for n, text in enumerate(activities, start=1)}
     return type("PsfsRateForm", (FlaskForm,), fields)
 
 
 def safety_form(items: list[dict]) -> type[FlaskForm]:
     choices = [("yes", _l("Yes")), ("no", _l("No"))]
-    fields = {f"item_{item['id']}": _radio(item["question"], choices, MESSAGES["choose_yes_no"])
+    message = MESSAGES["choose_yes_no"]
+    fields = {f"item_{item['id']}": radio_choice(item["question"], choices, message)
               for item in items}
     return type("SafetyForm", (FlaskForm,), fields)

@@ -6,25 +6,13 @@ failed (it is retried on a later run, or shown to the clinic once its window is 
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
 from ..db import get_db
-from ..timeutil import parse_moment, utcnow
+from ..timeutil import parse_now_option
 from .sending import deliver_due, setup_from_app
-
-
-def _parse_now(value: str | None) -> datetime:
-    if value is None:
-        return utcnow()
-    try:
-        return parse_moment(value.strip())
-    except ValueError:
-        raise click.BadParameter("use an ISO date and time, like 2026-03-02T09:00 (clinic time) "
-                                 "or 2026-03-02T08:00+00:00", param_hint="--now") from None
 
 
 @click.command("deliver")
@@ -34,7 +22,7 @@ def _parse_now(value: str | None) -> datetime:
 def deliver_command(now_text: str | None) -> None:
     """Send completed questionnaires to the clinic's system (PATIENTAPP_WEBHOOK_URL), retrying
     those that failed before. Run it from cron or a systemd timer every few minutes."""
-    now = _parse_now(now_text)
+    now = parse_now_option(now_text)
     setup = setup_from_app(current_app._get_current_object())
     if setup is None:
         click.echo("PATIENTAPP_WEBHOOK_URL is not set: nothing is queued or sent.")
