@@ -281,9 +281,9 @@ def test_a_clinician_saves_a_plan_and_a_new_version(clinic, db, enrol):
     ({"exercises": ["bridge"], "bridge__sets": "3", "bridge__reps": "10",
       "days_per_week": "8"}, "days_per_week-0", "Choose how many days a week"),
     ({"exercises": ["bridge"], "bridge__sets": "3", "bridge__reps": "10", "days_per_week": "3",
-      "note": "x" * 1001}, "note", "under 1000 characters"),
+      "note": "x" * 1001}, "note", "1000 characters or fewer"),
     ({"exercises": ["bridge"], "bridge__sets": "3", "bridge__reps": "10", "days_per_week": "3",
-      "bridge__note": "x" * 201}, "bridge__note", "under 200 characters"),
+      "bridge__note": "x" * 201}, "bridge__note", "200 characters or fewer"),
 ])
 def test_a_wrong_plan_is_refused_with_a_linked_message_and_kept(clinic, db, enrol, data,
                                                                 anchor, message):

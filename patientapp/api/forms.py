@@ -16,5 +16,5 @@ class ApiKeyForm(FlaskForm):
     name = StringField(_l("Name of the key"), filters=[strip], validators=[
         DataRequired(message=_l("Enter a name for the key, for example the system that will "
                                 "use it.")),
-        Length(max=NAME_MAX, message=_l("Keep the name under %(max)d characters.",
+        Length(max=NAME_MAX, message=_l("The name must be %(max)d characters or fewer.",
                                         max=NAME_MAX))])

@@ -17,7 +17,7 @@ MESSAGES = {
     "password_match": _l("The two passwords must match."),
     "name": _l("Enter the person's name."),
     "role": _l("Choose a role."),
-    "note": _l("Keep the note under %(max)d characters.", max=4000),
+    "note": _l("The note must be %(max)d characters or fewer.", max=4000),
     "consent": _l("Choose what the patient decided."),
     "language": _l("Choose Danish or English."),
 }

@@ -52,7 +52,7 @@ MESSAGES = {
     "client_id": _l("This log could not be read. Please log the session again."),
     "exercises": _l("Choose at least one exercise."),
     "days": _l("Choose how many days a week, from 1 to 7."),
-    "note": _l("Keep the note under %(max)d characters.", max=NOTE_MAX),
+    "note": _l("The note must be %(max)d characters or fewer.", max=NOTE_MAX),
 }
 ZERO_TO_TEN = [str(n) for n in range(11)]
 
@@ -176,7 +176,7 @@ def plan_form(exercises: list[Exercise]) -> type[PlanFormBase]:
                 validators=[Optional(), NumberRange(min=1, max=DOSAGE_MAX[column])])
         fields[field_name(exercise.id, "note")] = StringField(
             _l("Note"), filters=[strip], validators=[Length(max=ITEM_NOTE_MAX, message=_l(
-                "Keep each exercise's note under %(max)d characters.", max=ITEM_NOTE_MAX))])
+                "Each exercise's note must be %(max)d characters or fewer.", max=ITEM_NOTE_MAX))])
     return type("PlanForm", (PlanFormBase,), fields)
 
 

@@ -20,7 +20,7 @@ MESSAGES = {
     "choose_number": _l("Choose a number from 0 to 10."),
     "choose_yes_no": _l("Answer yes or no."),
     "name_activity": _l("Write at least one activity."),
-    "activity_too_long": _l("Keep each activity under %(max)d characters.",
+    "activity_too_long": _l("Each activity must be %(max)d characters or fewer.",
                             max=flow.PSFS_ACTIVITY_MAX_LENGTH),
     "invalid_choice": _l("Choose one of the options shown."),
     "consent": _l("Choose yes or no."),

@@ -142,3 +142,51 @@ def horizontal_overflow(page) -> int:
     """How many CSS pixels the page is wider than the viewport (0 = reflows)."""
     return page.evaluate("document.documentElement.scrollWidth - "
                          "document.documentElement.clientWidth")
+
+
+WIDE_ELEMENTS_JS = """() => {
+  const limit = document.documentElement.clientWidth + 0.5;
+  const wide = [...document.body.querySelectorAll('*')].filter(el => {
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.right > limit && !el.closest('.table-scroll');
+  });
+  return wide.filter(el => !wide.some(other => other !== el && el.contains(other)))
+    .slice(0, 3).map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+      + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ')[0] : '')
+      + ' "' + (el.textContent || '').trim().slice(0, 30) + '"');
+}"""
+
+
+def wide_elements(page) -> list[str]:
+    """The innermost elements sticking out to the right, to say what does not reflow."""
+    return page.evaluate(WIDE_ELEMENTS_JS)
+
+
+ERROR_SUMMARY_JS = """() => {
+  const summary = document.querySelector('.error-summary');
+  if (!summary) return [];
+  const problems = [];
+  if (document.activeElement !== summary) {
+    problems.push('error summary not focused on load (focus on '
+      + document.activeElement.tagName.toLowerCase() + ')');
+  }
+  for (const link of summary.querySelectorAll('a[href^="#"]')) {
+    const field = document.getElementById(link.getAttribute('href').slice(1));
+    if (!field) { problems.push('error link to missing ' + link.getAttribute('href')); continue; }
+    const owner = field.closest('fieldset') && field.type === 'radio'
+      ? field.closest('fieldset') : field;
+    const ids = (owner.getAttribute('aria-describedby') || '').split(/\\s+/).filter(Boolean);
+    const described = ids.map(id => document.getElementById(id)).filter(Boolean)
+      .map(el => el.textContent.trim()).join(' ');
+    if (!described.includes(link.textContent.trim())) {
+      problems.push('field ' + link.getAttribute('href') + ' is not described by its error');
+    }
+  }
+  return problems;
+}"""
+
+
+def error_summary_problems(page) -> list[str]:
+    """An error summary must have focus when the page loads (so a screen reader announces
+    it), and every field it links to must point to its own message with aria-describedby."""
+    return page.evaluate(ERROR_SUMMARY_JS)

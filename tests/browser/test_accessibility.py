@@ -1,6 +1,9 @@
 """Every page a patient or clinician can reach, in Danish and English, in a real browser:
-axe-core finds no violations, the page reflows at 320 px, touch targets are at least
-44×44 px, and <html lang> is right. Screenshots of each page are kept for people to look at.
+axe-core finds no violations, the page reflows at 320 px (which is also what 200 % browser
+zoom does to any screen of 640 px or more) and with text enlarged to 200 %, touch targets are
+at least 44×44 px, <html lang> is right, the language switch is there, and a page showing an
+error summary has moved focus to it, with each field in error pointing to its message
+(aria-describedby). Screenshots of each page are kept for people to look at.
 """
 
 from __future__ import annotations
@@ -19,9 +22,11 @@ from patientapp.demo import create_demo
 from .conftest import (
     PHONE,
     axe_violations,
+    error_summary_problems,
     horizontal_overflow,
     screenshot,
     small_touch_targets,
+    wide_elements,
 )
 
 pytestmark = pytest.mark.browser
@@ -85,12 +90,21 @@ class Audit:
             self.problems.append(f"{where}: <html lang={lang}>")
         self.problems += [f"{where}: axe {v}" for v in axe_violations(page, self.axe)]
         self.problems += [f"{where}: small target {t}" for t in small_touch_targets(page)]
+        self.problems += [f"{where}: {p}" for p in error_summary_problems(page)]
+        if not page.locator(".language-switch button").count():
+            self.problems.append(f"{where}: no language switch")
         screenshot(page, f"{self.prefix}-{name}-{self.language}")
         size = page.viewport_size
         page.set_viewport_size({"width": 320, "height": size["height"]})
         if (overflow := horizontal_overflow(page)) > 0:
-            self.problems.append(f"{where}: {overflow}px horizontal scroll at 320px")
+            self.problems.append(f"{where}: {overflow}px horizontal scroll at 320px:"
+                                 f" {wide_elements(page)}")
         page.set_viewport_size(size)
+        page.evaluate("document.documentElement.style.fontSize = '200%'")  # text-only zoom
+        if (overflow := horizontal_overflow(page)) > 0:
+            self.problems.append(f"{where}: {overflow}px horizontal scroll with 200% text:"
+                                 f" {wide_elements(page)}")
+        page.evaluate("document.documentElement.style.fontSize = ''")
 
     def choose(self, value: str, name: str = "answer") -> None:
         radio = self.page.locator(f"input[name='{name}'][value='{value}']")
