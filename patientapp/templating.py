@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from flask import Flask, current_app
-from flask_babel import format_date, format_datetime, format_percent, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
 from markupsafe import Markup, escape
 from wtforms import FieldList, RadioField
 
-from .scoring import display_score
+from .scoring import DISPLAY_DECIMALS, display
 
 
 def local_date(value: str | date | None, style: str = "long") -> str:
@@ -23,6 +24,24 @@ def local_datetime(value: str | None, style: str = "medium") -> str:
     if not value:
         return ""
     return format_datetime(datetime.fromisoformat(value), style)
+
+
+def score_text(instrument: str, value: float | None, signed: bool = False) -> str:
+    """A score (or, signed, a change) as people read it in their language: rounded half up
+    to the instrument's decimals (INSTRUMENTS.md), then written the local way (4,5 in
+    Danish, 4.5 in English)."""
+    if value is None:
+        return "–"
+    return local_number(Decimal(display(value, DISPLAY_DECIMALS.get(instrument, 1))),
+                        DISPLAY_DECIMALS.get(instrument, 1), signed)
+
+
+def local_number(value: float | Decimal | None, decimals: int = 1, signed: bool = False) -> str:
+    """A number with a fixed count of decimals in the current locale ('–' for none)."""
+    if value is None:
+        return "–"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, f"+{pattern};-{pattern}" if signed else pattern)
 
 
 def paragraphs(text: str | None) -> Markup:
@@ -85,6 +104,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(pathway_name, "content_pathway_name")
     app.add_template_global(has_endpoint, "has_endpoint")
     app.add_template_global(timepoint_name, "content_timepoint_name")
-    app.add_template_global(display_score, "display_score")
+    app.add_template_global(score_text, "score_text")
+    app.add_template_global(local_number, "local_number")
     app.add_template_global(format_percent, "format_percent")
     app.add_template_global(lambda: date.today().isoformat(), "today_iso")

@@ -164,6 +164,18 @@ def test_psfs_improvement_is_shown_as_improved(signed_in, db):
     assert psfs.select_one(".change--improved")  # 3.0 -> 7.0: higher is better
 
 
+def test_scores_are_written_the_local_way(signed_in, db):
+    """PSFS has one decimal: a decimal comma in Danish, a point in English."""
+    course_id = course_id_of(db, "Dorte Hansen")
+    danish = signed_in.get(f"/clinic/courses/{course_id}").page
+    psfs = danish.select_one("#scores-psfs").find_parent("section").text
+    assert "7,0" in psfs and "(+4,0)" in psfs and "7.0" not in psfs
+    signed_in.post("/language", data={"language": "en"})
+    english = signed_in.get(f"/clinic/courses/{course_id}").page
+    psfs = english.select_one("#scores-psfs").find_parent("section").text
+    assert "7.0" in psfs and "(+4.0)" in psfs and "7,0" not in psfs
+
+
 def test_acknowledging_an_alert_records_who_and_when(signed_in, db):
     course_id = course_id_of(db, "Erik Madsen")
     alert = next(db.query("SELECT id FROM alerts WHERE course_id = ? AND kind = 'alarm'",

@@ -12,8 +12,7 @@ from ..courses import queries as courses
 from ..labels import ALERT_KINDS, SITES
 from ..questionnaires import flow
 from ..questionnaires import queries as answers_db
-from ..scoring import display_score
-from ..templating import local_date
+from ..templating import local_date, score_text
 from . import queries as clinic_db
 from . import report
 
@@ -115,8 +114,8 @@ def alert_text(alert: dict) -> str:
         since = _("since baseline") if detail.get("compared") == "baseline" \
             else _("since the previous questionnaire")
         return _("%(what)s went from %(before)s to %(after)s %(since)s.", what=what,
-                 before=display_score(instrument, detail.get("from")),
-                 after=display_score(instrument, detail.get("to")), since=since)
+                 before=score_text(instrument, detail.get("from")),
+                 after=score_text(instrument, detail.get("to")), since=since)
     if alert["kind"] == "exercise":
         from ..exercises.texts import exercise_alert_text  # the exercises package imports us
 
