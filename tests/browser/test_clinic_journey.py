@@ -23,14 +23,17 @@ def choose(page, value: str, name: str = "answer") -> None:
     page.locator(f"label[for='{radio_id}']").click()
 
 
-def test_enrol_answer_and_see_the_alert_on_the_dashboard(live_app, browser):
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_enrol_answer_and_see_the_alert_on_the_dashboard(live_app, browser, device):
+    """The physiotherapist at a desk, or between patients on a phone."""
     from patientapp.db import connect
 
     db = connect(live_app.config["DATABASE"])
     clinic = save_clinic(db, "Fysio Journey", "+45 33 33 33 33")
     save_clinician(db, clinic, "pt@journey.dk", "PT Journey", PASSWORD)
     base = live_app.config["BASE_URL"]
-    desk = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    desk = browser.new_context(**(PHONE if device == "phone" else
+                                  {"viewport": {"width": 1280, "height": 900}})).new_page()
     desk.goto(f"{base}/clinic/login")
     desk.fill("#email", "pt@journey.dk")
     desk.fill("#password", PASSWORD)
@@ -73,7 +76,7 @@ def test_enrol_answer_and_see_the_alert_on_the_dashboard(live_app, browser):
     first_row.locator("a").click()
     assert desk.locator(".alert-item--alarm").count() == 1
     assert desk.locator("#scores-odi").count() == 1
-    screenshot(desk, "journey-dashboard-course")
+    screenshot(desk, f"journey-dashboard-course-{device}")
     db.close()
 
 

@@ -1,4 +1,5 @@
-"""A patient completes an ODI on a phone-sized screen with JavaScript off."""
+"""A patient completes an ODI: on a touch phone and a desktop, with JavaScript on and off,
+in Danish and English."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from patientapp.accounts import save_clinic
 from patientapp.courses import queries as courses
 from patientapp.db import connect
 
-from .conftest import screenshot
+from .conftest import PHONE, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -29,43 +30,72 @@ def enrol_link(app, pathway="primary-low-back-pain", language="da") -> tuple[int
     return course_id, f"{app.config['BASE_URL']}/q/{token}"
 
 
-def choose(page, value: str, name: str = "answer") -> None:
-    """Tap the label of a radio option, as a finger would."""
+def choose(page, value: str, name: str = "answer", tap: bool = False) -> None:
+    """Pick a radio option by its label: a finger's tap on a touch screen, else a click."""
     radio_id = page.locator(f"input[name='{name}'][value='{value}']").get_attribute("id")
-    page.locator(f"label[for='{radio_id}']").click()
+    label = page.locator(f"label[for='{radio_id}']")
+    label.tap() if tap else label.click()
 
 
-def test_patient_completes_an_odi_on_a_phone_without_javascript(live_app, phone):
-    course_id, link = enrol_link(live_app)
-    phone.goto(link)
-    assert phone.locator("html").get_attribute("lang") == "da"
-    screenshot(phone, "patient-welcome-da")
-    choose(phone, "given", "consent")
-    phone.get_by_role("button", name="Fortsæt").click()
+WORDS = {"da": {"continue": "Fortsæt", "next": "Næste", "save": "Gem og fortsæt",
+                "send": "Send mine svar", "of": "af"},
+         "en": {"continue": "Continue", "next": "Next", "save": "Save and continue",
+                "send": "Send my answers", "of": "of"}}
 
-    choose(phone, "6")  # NPRS back
-    phone.get_by_role("button", name="Næste").click()
+
+def press(page, name: str, tap: bool) -> None:
+    """Press a button that leads to the next page, and wait until that page is there (a
+    tap's click event comes after the touch ends, later than a mouse click's)."""
+    before, button = page.url, page.get_by_role("button", name=name)
+    button.tap() if tap else button.click()
+    page.wait_for_url(lambda url: url != before)
+    page.wait_for_load_state()
+
+
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+
+
+@pytest.mark.parametrize("language,device,javascript", [
+    ("da", "phone", False), ("en", "phone", True), ("en", "desktop", False),
+    ("da", "desktop", True)])
+def test_patient_completes_an_odi(live_app, browser, language, device, javascript):
+    """The whole questionnaire on a touch phone and on a desktop, with JavaScript on and off,
+    in both languages; the score the clinic gets is the specification's."""
+    course_id, link = enrol_link(live_app, language=language)
+    words, name = WORDS[language], f"{device}-{'js' if javascript else 'nojs'}-{language}"
+    context = browser.new_context(**(PHONE if device == "phone" else DESKTOP),
+                                  java_script_enabled=javascript)
+    page, tap = context.new_page(), device == "phone"
+    page.goto(link)
+    assert page.locator("html").get_attribute("lang") == language
+    screenshot(page, f"patient-welcome-{name}")
+    choose(page, "given", "consent", tap)
+    press(page, words["continue"], tap)
+
+    choose(page, "6", tap=tap)  # NPRS back
+    press(page, words["next"], tap)
     for number, value in enumerate(ODI_EXAMPLE, start=1):
-        assert f"{number} af 10" in phone.locator(".progress-label").inner_text()
+        assert f"{number} {words['of']} 10" in page.locator(".progress-label").inner_text()
         if number == 1:
-            screenshot(phone, "patient-odi-1-da")
-        choose(phone, str(value))
-        phone.get_by_role("button", name="Næste").click()
+            screenshot(page, f"patient-odi-1-{name}")
+        choose(page, str(value), tap=tap)
+        press(page, words["next"], tap)
 
-    phone.locator("#activities-0").fill("Tage strømper på")
-    phone.get_by_role("button", name="Næste").click()
-    choose(phone, "3", "rating_1")
-    phone.get_by_role("button", name="Næste").click()
-    for radio in phone.locator("input[value=no]").all():
-        phone.locator(f"label[for='{radio.get_attribute('id')}']").click()
-    screenshot(phone, "patient-safety-da")
-    phone.get_by_role("button", name="Gem og fortsæt").click()
+    page.locator("#activities-0").fill("Tage strømper på")
+    press(page, words["next"], tap)
+    choose(page, "3", "rating_1", tap)
+    press(page, words["next"], tap)
+    for radio in page.locator("input[value=no]").all():
+        choose(page, "no", radio.get_attribute("name"), tap)
+    screenshot(page, f"patient-safety-{name}")
+    press(page, words["save"], tap)
 
-    assert "/review" in phone.url
-    screenshot(phone, "patient-review-da")
-    phone.get_by_role("button", name="Send mine svar").click()
-    assert "/done" in phone.url
-    screenshot(phone, "patient-done-da")
+    assert "/review" in page.url
+    screenshot(page, f"patient-review-{name}")
+    press(page, words["send"], tap)
+    assert "/done" in page.url
+    screenshot(page, f"patient-done-{name}")
+    context.close()
 
     db = connect(live_app.config["DATABASE"])
     odi = next(db.query("SELECT value FROM scores WHERE course_id = ? AND instrument = 'odi'",
