@@ -84,6 +84,7 @@ def test_every_patient_page_is_within_its_weight_budget(live_app, browser):
     """HTML + CSS + any JS of each patient page, with no fonts and no third-party requests."""
     from patientapp.courses import queries as courses
     from patientapp.db import connect
+    from patientapp.exercises import queries as plans
 
     db = connect(live_app.config["DATABASE"])
     clinic = save_clinic(db, "Fysio Weight")
@@ -91,17 +92,23 @@ def test_every_patient_page_is_within_its_weight_budget(live_app, browser):
                               live_app.extensions["content"].pathway("lumbar-radiculopathy"),
                               date.today())
     courses.record_consent(db, course_id, "given")
+    clinician = save_clinician(db, clinic, "fysio@weight.example", "Fysio Weight", PASSWORD)
+    plans.save_plan(db, course_id, clinician, [
+        plans.PlanItem("bridge", sets=3, reps=10), plans.PlanItem("plank", sets=3, hold_seconds=20),
+        plans.PlanItem("sciatic-nerve-slider-lying", sets=2, reps=10),
+        plans.PlanItem("walking-programme", minutes=15)], 3, "Lidt og tit.")
     token = courses.create_invitation(db, courses.list_timepoints(db, course_id)[0])
     base = f"{live_app.config['BASE_URL']}/q/{token}"
     pages = [base, f"{base}/step/nprs-back", f"{base}/step/odi-1", f"{base}/step/psfs-activities",
              f"{base}/step/safety", f"{base}/review", f"{base}/my-data", f"{base}/read",
-             f"{base}/exercises"]
+             f"{base}/read/what-is-nerve-root-pain", f"{base}/exercises",
+             f"{base}/exercises/bridge"]
     context = browser.new_context(**PHONE)
     for url in pages:
         page = context.new_page()  # a page per URL, so each has its own response log
         responses = []
         page.on("response", lambda response, log=responses: log.append(response))
-        page.goto(url)
+        assert page.goto(url).status == 200, url
         page.wait_for_load_state("networkidle")
         total = sum(len(response.body()) for response in responses)
         hosts = {response.url.split("/")[2] for response in responses}
