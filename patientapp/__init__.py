@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config, db, errors, i18n, labels, security, templating
+from . import config, db, errors, i18n, labels, ratelimit, security, templating
 from .content import load_content
 from .extensions import babel, csrf
 
@@ -13,6 +14,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Build the application: configuration, extensions, content, then features."""
     app = Flask(__name__, instance_relative_config=True)
     config.load(app, test_config)
+    if hops := int(app.config["PROXY_COUNT"]):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     _make_instance_folder(app)
     _init_extensions(app)
     app.extensions["content"] = load_content(app.config["CONTENT_DIR"])
@@ -32,6 +35,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     security.init_app(app)
+    ratelimit.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
     labels.init_app(app)

@@ -43,8 +43,14 @@ def defaults(instance_path: str) -> dict:
         "DEMO_PASSWORD": None,  # nosec B105
         # Finished courses are erased this many days after they ended (purge-expired).
         "RETENTION_DAYS": 730,
-        # Requests per minute per client address (per server process).
+        # Requests per minute per client address, counted across all server processes in
+        # a small file of their own (default: next to DATABASE, ".ratelimit" before the suffix).
         "RATELIMIT_ENABLED": True,
+        "RATELIMIT_DATABASE": None,
+        # Reverse proxies in front of the app (nginx, Caddy: 1). Their X-Forwarded-For and
+        # X-Forwarded-Proto are trusted that many hops deep, so rate limits and the audit
+        # log see the patient's address, not the proxy's. 0: the headers are ignored.
+        "PROXY_COUNT": 0,
         "PATIENT_RATE_LIMIT": 300,  # generous: phones behind one carrier address share it
         "BAD_LINK_LIMIT": 20,  # unknown or expired links: someone guessing tokens
         "SIGN_IN_FAILURE_LIMIT": 20,

@@ -23,7 +23,6 @@ from patientapp.api import queries as api_db
 from patientapp.courses import queries as courses
 from patientapp.db import connect, migrate
 from patientapp.exports import CSV_COLUMNS
-from patientapp.ratelimit import FixedWindowLimiter
 from patientapp.timeutil import local_date, utcnow
 
 PASSWORD = "correct horse battery"
@@ -151,15 +150,6 @@ def test_fhir_date_searches_are_ranges_in_the_clinics_time_zone(values, since, b
 def test_impossible_or_unsupported_dates_are_refused(value):
     with pytest.raises(search.SearchError, match="^date: "):
         search.date_period("date", [value])
-
-
-def test_the_limiter_counts_per_key_and_window():
-    limiter = FixedWindowLimiter(window_seconds=60)
-    assert [limiter.hit("a", 2, 120.0) for _ in range(3)] == [None, None, 60]
-    assert limiter.hit("b", 2, 130.0) is None  # another key, its own count
-    assert limiter.retry_after("a", 2, 150.0) == 30
-    assert limiter.retry_after("b", 2, 150.0) is None
-    assert limiter.hit("a", 2, 180.0) is None  # a new window starts afresh
 
 
 # --- JSON -----------------------------------------------------------------------------------------

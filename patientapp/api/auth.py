@@ -13,16 +13,11 @@ from flask import Response, current_app, g, request
 from .. import ratelimit
 from ..audit import record
 from ..db import get_db
-from ..ratelimit import FixedWindowLimiter
+from ..ratelimit import limiter
 from . import queries
 from .problems import problem
 
 CHALLENGE = 'Bearer realm="patientapp"'
-LIMITER_KEY = "api_limiter"
-
-
-def limiter() -> FixedWindowLimiter:
-    return current_app.extensions.setdefault(LIMITER_KEY, FixedWindowLimiter())
 
 
 def _too_many(retry_after: int) -> Response:
