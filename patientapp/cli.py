@@ -18,7 +18,7 @@ from .demo import create_demo
 from .exports import list_score_rows, write_csv
 from .fhir.commands import export_fhir_command
 from .notifications.commands import send_due_command
-from .webhooks.commands import deliver_command
+from .webhooks.commands import deliver_command, queue_webhooks_command
 
 
 @click.command("demo")
@@ -92,6 +92,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(export_csv_command)
     app.cli.add_command(export_fhir_command)
     app.cli.add_command(deliver_command)
+    app.cli.add_command(queue_webhooks_command)
     app.cli.add_command(create_api_key_command)
     app.cli.add_command(enrol_command)
     app.cli.add_command(move_visit_command)

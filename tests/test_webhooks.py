@@ -469,3 +469,43 @@ def test_deliveries_are_for_admins_only(client, db, clinic_id, url, method):
     assert "/clinic/login" in client.raw.open(url, method=method).headers["Location"]
     sign_in_admin(client, db, clinic_id, role="clinician")
     assert client.raw.open(url, method=method).status_code == 403
+
+
+# --- questionnaires from before the webhook was set up --------------------------------------------
+
+def test_questionnaires_from_before_the_webhook_are_queued_once_and_in_order(
+        tmp_path, receiver):
+    quiet = make_app(tmp_path)  # no WEBHOOK_URL yet
+    db, content = connect(quiet.config["DATABASE"]), quiet.extensions["content"]
+    clinic = save_clinic(db, "Klinik Før")
+    timepoints = []
+    for consent in ("given", "refused", "given"):
+        course_id = courses.enrol(db, courses.NewPatient(clinic, f"P {consent}"),
+                                  content.pathway("lumbar-radiculopathy"),
+                                  datetime.now(UTC).date())
+        courses.record_consent(db, course_id, consent)
+        with quiet.test_request_context():
+            timepoints.append(submit(db, content, course_id))
+    assert rows(db) == []
+    runner = quiet.test_cli_runner()
+    result = runner.invoke(args=["queue-webhooks"])
+    assert result.exit_code == 2 and "PATIENTAPP_WEBHOOK_URL is not set" in result.output
+
+    live = make_app(tmp_path, WEBHOOK_URL=receiver.url)  # the clinic sets it up later
+    runner = live.test_cli_runner()
+    result = runner.invoke(args=["queue-webhooks", "--since", "2999-01-01"])
+    assert result.exit_code == 0 and "Queued 0" in result.output and rows(db) == []
+    result = runner.invoke(args=["queue-webhooks"])
+    assert result.exit_code == 0 and "Queued 2" in result.output
+    assert [r["timepoint_id"] for r in rows(db)] == [timepoints[0], timepoints[2]]  # consented
+    result = runner.invoke(args=["queue-webhooks", "--clinic", str(clinic)])
+    assert "Queued 0" in result.output and "2 already queued or sent" in result.output
+    assert runner.invoke(args=["deliver"]).exit_code == 0
+    assert list(receiver.unique()) == [r["idempotency_key"] for r in rows(db)]
+    assert receiver.bad_signatures == 0
+
+
+@pytest.mark.parametrize("since", ["yesterday", "2026-02-30", ""])
+def test_a_wrong_since_date_is_refused_plainly(app, runner, since):
+    result = runner.invoke(args=["queue-webhooks", "--since", since])
+    assert result.exit_code == 2 and "YYYY-MM-DD" in result.output

@@ -1,17 +1,22 @@
 """``flask deliver``: send the webhook deliveries that are due; run it every few minutes.
+``flask queue-webhooks``: queue questionnaires completed before the webhook was set up.
 
 Exit codes: 0 when everything due was delivered (or nothing was due), 1 when an attempt
-failed (it is retried on a later run, or shown to the clinic once its window is over).
+failed (it is retried on a later run, or shown to the clinic once its window is over),
+2 for bad options or no webhook set up (queue-webhooks).
 """
 
 from __future__ import annotations
+
+from datetime import datetime, time
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
 from ..db import get_db
-from ..timeutil import parse_now_option
+from ..timeutil import CLINIC_TZ, iso, parse_date, parse_now_option, utcnow
+from .outbox import queue_earlier_submissions
 from .sending import deliver_due, setup_from_app
 
 
@@ -32,3 +37,28 @@ def deliver_command(now_text: str | None) -> None:
                f"{report.failed} failed for good and are shown to the clinic.")
     if report.retrying or report.failed:
         raise click.ClickException("some deliveries failed; see /clinic/admin/deliveries")
+
+
+@click.command("queue-webhooks")
+@click.option("--since", default=None, metavar="YYYY-MM-DD",
+              help="Only questionnaires sent on or after this day (clinic time).")
+@click.option("--clinic", "clinic_id", type=int, default=None, help="Only this clinic (its id).")
+@with_appcontext
+def queue_webhooks_command(since: str | None, clinic_id: int | None) -> None:
+    """Queue the completed questionnaires that were never sent to the clinic's system (for
+    example those sent before PATIENTAPP_WEBHOOK_URL was set), oldest first. Consenting
+    patients only; one already queued or sent is left alone. `flask deliver` sends them."""
+    if not current_app.config.get("WEBHOOK_URL"):
+        raise click.UsageError("PATIENTAPP_WEBHOOK_URL is not set: there is nowhere to send to.")
+    start = None
+    if since is not None:
+        try:
+            day = parse_date(since)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--since") from None
+        start = iso(datetime.combine(day, time(0), CLINIC_TZ))
+    queued, already = queue_earlier_submissions(
+        get_db(), current_app.config, current_app.extensions["content"], utcnow(), start,
+        clinic_id)
+    click.echo(f"Queued {queued} completed questionnaire(s); {already} already queued or sent. "
+               "Run `flask --app patientapp deliver` to send them now.")

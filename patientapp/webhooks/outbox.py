@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlite_utils import Database
 
 from ..content import Content
+from ..db import write_transaction
 from ..fhir import queries as fhir_db
 from ..fhir.bundles import submission_bundle, to_json
 from ..fhir.resources import FhirSettings
@@ -53,3 +54,21 @@ def enqueue_submission(db: Database, config: Mapping, content: Content, timepoin
         body = ""
     queries.enqueue(db, submission["clinic_id"], timepoint_id, key, body, now,
                     retry_window(config))
+
+
+def queue_earlier_submissions(db: Database, config: Mapping, content: Content, now: datetime,
+                              since: str | None = None,
+                              clinic_id: int | None = None) -> tuple[int, int]:
+    """Queue the completed questionnaires that never got a delivery (sent while no webhook
+    was set up, say), oldest first, so the receiver gets them in order. Only consenting
+    patients' count; one that has a delivery, in any state, is left alone. Returns
+    (queued, already there)."""
+    found = fhir_db.list_submissions(db, fhir_db.SubmissionFilter(clinic_id=clinic_id,
+                                                                  since=since))
+    with write_transaction(db):
+        done = {row["timepoint_id"] for row in db.query(
+            "SELECT DISTINCT timepoint_id FROM webhook_deliveries")}
+        missing = [s["timepoint_id"] for s in found if s["timepoint_id"] not in done]
+        for timepoint_id in missing:
+            enqueue_submission(db, config, content, timepoint_id, now)
+    return len(missing), len(found) - len(missing)
