@@ -5,8 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from babel.dates import get_datetime_format
 from flask import Flask, current_app
-from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_percent,
+    format_time,
+    get_locale,
+)
 from markupsafe import Markup, escape
 from wtforms import FieldList, RadioField
 
@@ -20,10 +28,18 @@ def local_date(value: str | date | None, style: str = "long") -> str:
     return format_date(day, style)
 
 
-def local_datetime(value: str | None, style: str = "medium") -> str:
+def local_datetime(value: str | None, style: str = "minutes") -> str:
+    """A stored UTC moment in the clinic's time zone, written the local way. "minutes" (the
+    default): the date as in "25. nov. 2026" and the time to the minute; a reader has no use
+    for seconds. Other styles are Babel's ("short", "medium", ...)."""
     if not value:
         return ""
-    return format_datetime(datetime.fromisoformat(value), style)
+    moment = datetime.fromisoformat(value)
+    if style != "minutes":
+        return format_datetime(moment, style)
+    pattern = get_datetime_format("medium", locale=get_locale())
+    return pattern.replace("{1}", format_date(moment, "medium")).replace(
+        "{0}", format_time(moment, "short"))
 
 
 def score_text(instrument: str, value: float | None, signed: bool = False) -> str:

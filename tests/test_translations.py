@@ -69,3 +69,20 @@ def test_the_template_is_up_to_date(tmp_path):
 def test_danish_catalog_has_every_string_of_the_template(danish):
     template = {m.id for m in messages(catalog(PROJECT_ROOT / "translations/messages.pot"))}
     assert template <= {m.id for m in messages(danish)}
+
+
+@pytest.mark.parametrize("language, winter, summer, score", [
+    ("da", "25. nov. 2026 20.47", "1. jul. 2026 12.00", "4,5"),
+    ("en", "Nov 25, 2026, 8:47\u202fPM", "Jul 1, 2026, 12:00\u202fPM", "4.5"),
+])
+def test_moments_and_numbers_are_written_the_local_way(app, language, winter, summer, score):
+    """Clinic time (summer time too), the month named so 7/1 cannot be misread, no seconds;
+    a decimal comma in Danish."""
+    from flask_babel import force_locale
+
+    from patientapp.templating import local_datetime, score_text
+
+    with app.test_request_context(), force_locale(language):
+        assert local_datetime("2026-11-25T19:47:05+00:00") == winter
+        assert local_datetime("2026-07-01T10:00:00+00:00") == summer
+        assert score_text("psfs", 4.45) == score
