@@ -43,8 +43,9 @@ def defaults(instance_path: str) -> dict:
         "DEMO_PASSWORD": None,  # nosec B105
         # Finished courses are erased this many days after they ended (purge-expired).
         "RETENTION_DAYS": 730,
-        # Requests per minute per client address, counted across all server processes in
-        # a small file of their own (default: next to DATABASE, ".ratelimit" before the suffix).
+        # Per minute per client address. Failures are counted across all server processes
+        # in a small file of their own (default: next to DATABASE, ".ratelimit" before the
+        # suffix); PATIENT_RATE_LIMIT counts every page, per process (see ratelimit.py).
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_DATABASE": None,
         # Reverse proxies in front of the app (nginx, Caddy: 1). Their X-Forwarded-For and

@@ -1,13 +1,18 @@
-"""Fixed-window rate limits, shared by every worker process, and the app's instance.
+"""Fixed-window rate limits, and the app's instances.
 
 Each key (an API key's id, or a client address for failed sign-ins) may be counted
-``limit`` times per window. The counts live in a small SQLite file of their own next to the
-database (``RATELIMIT_DATABASE``; for ``x.sqlite3`` it is ``x.ratelimit.sqlite3``), so with several
-gunicorn workers a limit means the same as with one. That file holds nothing worth
-keeping: it is written without fsync (WAL, synchronous=NORMAL), left out of backups, and if
-it cannot be used the limits fail open with a warning in the log rather than take the
-patient pages down. Client addresses in it are removed once their window is over (at the
-next request after it). With an in-memory database the counts stay in the process.
+``limit`` times per window. Failures (guessed links, wrong passwords, wrong API keys) are
+counted in a small SQLite file of their own next to the database (``RATELIMIT_DATABASE``;
+for ``x.sqlite3`` it is ``x.ratelimit.sqlite3``), so with several gunicorn workers such a
+limit means the same as with one. That file holds nothing worth keeping: it is written
+without fsync (WAL, synchronous=NORMAL), left out of backups, and if it cannot be used the
+limits fail open with a warning in the log rather than take the patient pages down. Client
+addresses in it are removed once their window is over (at the next request after it).
+With an in-memory database these counts stay in the process.
+
+Limits on the sheer number of requests (patient pages, API calls per key) are counted per
+process: they stop a runaway client, and sharing them would put a write, and a wait for the
+file's one write lock, in front of every page.
 """
 
 from __future__ import annotations
@@ -140,6 +145,7 @@ def create_limiter(app: Flask, window_seconds: int = 60):
 
 def init_app(app: Flask) -> None:
     app.extensions["limiter"] = create_limiter(app)
+    app.extensions["local_limiter"] = FixedWindowLimiter()
 
 
 def now() -> float:
@@ -147,8 +153,13 @@ def now() -> float:
     return time.time()
 
 
-def limiter() -> FixedWindowLimiter | SharedWindowLimiter:
-    return current_app.extensions["limiter"]
+def limiter(shared: bool = True) -> FixedWindowLimiter | SharedWindowLimiter:
+    """The limiter shared by all processes, or (``shared=False``) this process's own."""
+    return current_app.extensions["limiter" if shared else "local_limiter"]
+
+
+# Buckets that count every request rather than failures (see the module's docstring).
+VOLUME_BUCKETS = frozenset({"patient"})
 
 
 def too_many(bucket: str, limit_setting: str, count: bool = True) -> int | None:
@@ -159,6 +170,7 @@ def too_many(bucket: str, limit_setting: str, count: bool = True) -> int | None:
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return None
     key, limit = f"{bucket}:{request.remote_addr}", int(current_app.config[limit_setting])
+    found = limiter(shared=bucket not in VOLUME_BUCKETS)
     if count:
-        return limiter().hit(key, limit, now())
-    return limiter().retry_after(key, limit, now())
+        return found.hit(key, limit, now())
+    return found.retry_after(key, limit, now())

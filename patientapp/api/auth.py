@@ -53,7 +53,7 @@ def authenticate() -> Response | None:
         return _refuse(401, "The API key is not valid.", f'{CHALLENGE}, error="invalid_token"')
     if found["revoked_at"]:
         return _refuse(403, "The API key has been revoked. Ask the clinic's admin for a new one.")
-    if wait := limiter().hit(f"key:{found['id']}", config["API_RATE_LIMIT"], now):
+    if wait := limiter(shared=False).hit(f"key:{found['id']}", config["API_RATE_LIMIT"], now):
         return _too_many(wait)
     g.api_key = found
     queries.touch_api_key(get_db(), found["id"])
