@@ -29,6 +29,9 @@ def defaults(instance_path: str) -> dict:
         "BABEL_DEFAULT_LOCALE": "da",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Copenhagen",
         "LANGUAGES": ["da", "en"],
+        # How dates, times and numbers are written in each language: British English day
+        # order and 24-hour clock for a Danish clinic's English readers.
+        "FORMAT_LOCALES": {"da": "da_DK", "en": "en_GB"},
         # A questionnaire page posts a few hundred bytes; nothing legitimate is near this.
         "MAX_CONTENT_LENGTH": 64 * 1024,
         # Patients may leave a page open for hours; the token lives as long as the session.

@@ -5,27 +5,28 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from babel.dates import get_datetime_format
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 from flask import Flask, current_app
-from flask_babel import (
-    format_date,
-    format_datetime,
-    format_decimal,
-    format_percent,
-    format_time,
-    get_locale,
-)
+from flask_babel import get_locale, to_user_timezone
 from markupsafe import Markup, escape
 from wtforms import FieldList, RadioField
 
 from .scoring import DISPLAY_DECIMALS, display
 
 
+def format_locale() -> str:
+    """The locale dates, times and numbers are written in: the page's language, with the
+    clinic's conventions for it (FORMAT_LOCALES: en is written the British way)."""
+    language = str(get_locale())
+    return current_app.config.get("FORMAT_LOCALES", {}).get(language, language)
+
+
 def local_date(value: str | date | None, style: str = "long") -> str:
     if not value:
         return ""
     day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-    return format_date(day, style)
+    return babel_dates.format_date(day, style, locale=format_locale())
 
 
 def local_datetime(value: str | None, style: str = "minutes") -> str:
@@ -34,12 +35,16 @@ def local_datetime(value: str | None, style: str = "minutes") -> str:
     for seconds. Other styles are Babel's ("short", "medium", ...)."""
     if not value:
         return ""
-    moment = datetime.fromisoformat(value)
+    moment, locale = to_user_timezone(datetime.fromisoformat(value)), format_locale()
     if style != "minutes":
-        return format_datetime(moment, style)
-    pattern = get_datetime_format("medium", locale=get_locale())
-    return pattern.replace("{1}", format_date(moment, "medium")).replace(
-        "{0}", format_time(moment, "short"))
+        return babel_dates.format_datetime(moment, style, locale=locale)
+    pattern = babel_dates.get_datetime_format("medium", locale=locale)
+    return pattern.replace("{1}", babel_dates.format_date(moment, "medium", locale=locale)) \
+        .replace("{0}", babel_dates.format_time(moment, "short", locale=locale))
+
+
+def local_percent(value: float) -> str:
+    return babel_numbers.format_percent(value, locale=format_locale())
 
 
 def score_text(instrument: str, value: float | None, signed: bool = False) -> str:
@@ -57,7 +62,8 @@ def local_number(value: float | Decimal | None, decimals: int = 1, signed: bool 
     if value is None:
         return "–"
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, f"+{pattern};-{pattern}" if signed else pattern)
+    return babel_numbers.format_decimal(value, f"+{pattern};-{pattern}" if signed else pattern,
+                                        locale=format_locale())
 
 
 def paragraphs(text: str | None) -> Markup:
@@ -122,5 +128,5 @@ def init_app(app: Flask) -> None:
     app.add_template_global(timepoint_name, "content_timepoint_name")
     app.add_template_global(score_text, "score_text")
     app.add_template_global(local_number, "local_number")
-    app.add_template_global(format_percent, "format_percent")
+    app.add_template_global(local_percent, "format_percent")
     app.add_template_global(lambda: date.today().isoformat(), "today_iso")

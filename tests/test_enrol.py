@@ -385,7 +385,7 @@ def test_home_shows_upcoming_consultations_with_questionnaires_and_send_dates(cl
     upcoming = [" ".join(li.text.split()) for li in page.select("#next-title ~ ul li")]
     week2 = FIRST + timedelta(days=14)
     assert len(upcoming) == 3
-    assert upcoming[0].startswith(f"{week2:%B} {week2.day}, {week2.year}: Status consultation")
+    assert upcoming[0].startswith(f"{week2.day} {week2:%B} {week2.year}: Status consultation")
     assert "Questionnaires: NPRS." in upcoming[0]
     send = week2 - timedelta(days=2)
     assert f"We send the link around {send:%B} {send.day}, {send.year}." in upcoming[0]

@@ -257,7 +257,7 @@ def test_an_english_patient_gets_english_and_a_reminder_says_so(run, db, patient
     run(at(day_of(db, course_id, "baseline", "send_at")), outlets)
     run(at(day_of(db, course_id, "baseline", "remind_at")), outlets)
     invitation, reminder = inbox.messages
-    visit = format_date(FIRST, "long", locale="en")
+    visit = format_date(FIRST, "long", locale="en_GB")
     assert invitation["Subject"] == f"Questions before your consultation on {visit}"
     assert reminder["Subject"] == f"Reminder: questions before your consultation on {visit}"
     text, html = parts(reminder)
@@ -402,7 +402,7 @@ def test_an_sms_is_posted_to_the_gateway(run, db, patient, gateway, client, cred
     assert set(body) == {"to", "from", "text"}
     assert (body["to"], body["from"]) == ("+4512345678", "Fysio Test")
     assert body["text"].startswith("Fysio Test: please answer a few questions before your "
-                                   f"consultation on {format_date(FIRST, 'long', locale='en')}")
+                                   f"consultation on {format_date(FIRST, 'long', locale='en_GB')}")
     assert client.get(f"/q/{token_in(body['text'])}").status_code == 200
     assert rows(db)[0]["status"] == "sent"
 
