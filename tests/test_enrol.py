@@ -388,5 +388,5 @@ def test_home_shows_upcoming_consultations_with_questionnaires_and_send_dates(cl
     assert upcoming[0].startswith(f"{week2.day} {week2:%B} {week2.year}: Status consultation")
     assert "Questionnaires: NPRS." in upcoming[0]
     send = week2 - timedelta(days=2)
-    assert f"We send the link around {send:%B} {send.day}, {send.year}." in upcoming[0]
+    assert f"We send the link around {send.day} {send:%B} {send.year}." in upcoming[0]
     assert "Questionnaires: NPRS, ODI, PSFS." in upcoming[2]
