@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from flask import Flask, current_app
@@ -12,6 +13,7 @@ from flask_babel import get_locale, to_user_timezone
 from markupsafe import Markup, escape
 from wtforms import FieldList, RadioField
 
+from .config import ConfigurationError
 from .scoring import DISPLAY_DECIMALS, display
 
 
@@ -116,7 +118,22 @@ def has_endpoint(endpoint: str) -> bool:
     return endpoint in current_app.view_functions
 
 
+def check_format_locales(config) -> None:
+    """A misspelt FORMAT_LOCALES entry stops the start-up, not every page later."""
+    found = config.get("FORMAT_LOCALES")
+    if not isinstance(found, dict):
+        raise ConfigurationError("PATIENTAPP_FORMAT_LOCALES must be a JSON object, like "
+                                 '{"da": "da_DK", "en": "en_GB"}.')
+    for language, name in found.items():
+        try:
+            Locale.parse(str(name))
+        except (ValueError, UnknownLocaleError):
+            raise ConfigurationError(f"PATIENTAPP_FORMAT_LOCALES: {name!r} (for {language!r}) "
+                                     "is not a locale Babel knows, like da_DK or en_GB.") from None
+
+
 def init_app(app: Flask) -> None:
+    check_format_locales(app.config)
     app.add_template_filter(local_date, "local_date")
     app.add_template_filter(local_datetime, "local_datetime")
     app.add_template_filter(paragraphs, "paragraphs")

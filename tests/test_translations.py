@@ -86,3 +86,12 @@ def test_moments_and_numbers_are_written_the_local_way(app, language, winter, su
         assert local_datetime("2026-11-25T19:47:05+00:00") == winter
         assert local_datetime("2026-07-01T10:00:00+00:00") == summer
         assert score_text("psfs", 4.45) == score
+
+
+@pytest.mark.parametrize("setting", [{"da": "da_DK", "en": "en_XX_nonsense"}, "en_GB"])
+def test_a_wrong_format_locale_stops_the_start_up_plainly(tmp_path, setting):
+    from patientapp import create_app
+    from patientapp.config import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="PATIENTAPP_FORMAT_LOCALES"):
+        create_app({"DATABASE": str(tmp_path / "x.sqlite3"), "FORMAT_LOCALES": setting})
