@@ -55,8 +55,8 @@ def score_text(instrument: str, value: float | None, signed: bool = False) -> st
     Danish, 4.5 in English)."""
     if value is None:
         return "–"
-    return local_number(Decimal(display(value, DISPLAY_DECIMALS.get(instrument, 1))),
-                        DISPLAY_DECIMALS.get(instrument, 1), signed)
+    decimals = DISPLAY_DECIMALS.get(instrument, 1)
+    return local_number(Decimal(display(value, decimals)), decimals, signed)
 
 
 def local_number(value: float | Decimal | None, decimals: int = 1, signed: bool = False) -> str:
@@ -145,5 +145,5 @@ def init_app(app: Flask) -> None:
     app.add_template_global(timepoint_name, "content_timepoint_name")
     app.add_template_global(score_text, "score_text")
     app.add_template_global(local_number, "local_number")
-    app.add_template_global(local_percent, "format_percent")
+    app.add_template_global(local_percent, "local_percent")
     app.add_template_global(lambda: date.today().isoformat(), "today_iso")

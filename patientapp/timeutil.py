@@ -32,9 +32,14 @@ def local_date(moment: datetime) -> date:
     return moment.astimezone(CLINIC_TZ).date()
 
 
+def start_of_day(day: date) -> datetime:
+    """The first moment of ``day`` in the clinic's time zone, in UTC."""
+    return datetime.combine(day, time(0), CLINIC_TZ).astimezone(UTC)
+
+
 def end_of_day(day: date) -> datetime:
     """The first moment after ``day`` in the clinic's time zone, in UTC."""
-    return datetime.combine(day + timedelta(days=1), time(0), CLINIC_TZ).astimezone(UTC)
+    return start_of_day(day + timedelta(days=1))
 
 
 def parse_date(value: str) -> date:

@@ -8,14 +8,12 @@ failed (it is retried on a later run, or shown to the clinic once its window is 
 
 from __future__ import annotations
 
-from datetime import datetime, time
-
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
 from ..db import get_db
-from ..timeutil import CLINIC_TZ, iso, parse_date, parse_now_option, utcnow
+from ..timeutil import iso, parse_date, parse_now_option, start_of_day, utcnow
 from .outbox import queue_earlier_submissions
 from .sending import deliver_due, setup_from_app
 
@@ -56,7 +54,7 @@ def queue_webhooks_command(since: str | None, clinic_id: int | None) -> None:
             day = parse_date(since)
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--since") from None
-        start = iso(datetime.combine(day, time(0), CLINIC_TZ))
+        start = iso(start_of_day(day))
     queued, already = queue_earlier_submissions(
         get_db(), current_app.config, current_app.extensions["content"], utcnow(), start,
         clinic_id)

@@ -42,8 +42,13 @@ def enqueue_submission(db: Database, config: Mapping, content: Content, timepoin
                        now: datetime) -> None:
     """Write the delivery for a just-submitted timepoint, if its patient consented."""
     submission = fhir_db.get_submission(db, timepoint_id)
-    if submission is None:
-        return
+    if submission is not None:
+        _enqueue(db, config, content, submission, now)
+
+
+def _enqueue(db: Database, config: Mapping, content: Content, submission: dict,
+             now: datetime) -> None:
+    timepoint_id = submission["timepoint_id"]
     settings = FhirSettings.from_config(config)
     key = idempotency_key(settings.base, timepoint_id, submission["submitted_at"])
     try:
@@ -68,7 +73,7 @@ def queue_earlier_submissions(db: Database, config: Mapping, content: Content, n
     with write_transaction(db):
         done = {row["timepoint_id"] for row in db.query(
             "SELECT DISTINCT timepoint_id FROM webhook_deliveries")}
-        missing = [s["timepoint_id"] for s in found if s["timepoint_id"] not in done]
-        for timepoint_id in missing:
-            enqueue_submission(db, config, content, timepoint_id, now)
+        missing = [s for s in found if s["timepoint_id"] not in done]
+        for submission in missing:  # already loaded, answers and all: no query per row
+            _enqueue(db, config, content, submission, now)
     return len(missing), len(found) - len(missing)

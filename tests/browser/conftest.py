@@ -82,6 +82,13 @@ def phone(browser):
     context.close()
 
 
+def choose(page, value: str, name: str = "answer", tap: bool = False) -> None:
+    """Pick a radio option by its label: a finger's tap on a touch screen, else a click."""
+    radio_id = page.locator(f"input[name='{name}'][value='{value}']").get_attribute("id")
+    label = page.locator(f"label[for='{radio_id}']")
+    label.tap() if tap else label.click()
+
+
 def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

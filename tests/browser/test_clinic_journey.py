@@ -11,16 +11,11 @@ import pytest
 
 from patientapp.accounts import save_clinic, save_clinician
 
-from .conftest import PHONE, screenshot
+from .conftest import PHONE, choose, screenshot
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery"
 BUDGET_BYTES = 30 * 1024
-
-
-def choose(page, value: str, name: str = "answer") -> None:
-    radio_id = page.locator(f"input[name='{name}'][value='{value}']").get_attribute("id")
-    page.locator(f"label[for='{radio_id}']").click()
 
 
 @pytest.mark.parametrize("device", ["desktop", "phone"])

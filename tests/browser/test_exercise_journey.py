@@ -11,7 +11,7 @@ from patientapp.courses import queries as courses
 from patientapp.db import connect
 from patientapp.exercises import queries as plans
 
-from .conftest import PHONE, screenshot
+from .conftest import PHONE, choose, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -36,12 +36,6 @@ def patient_with_plan(app, language="da") -> tuple[int, str]:
     return course_id, f"{app.config['BASE_URL']}/q/{token}"
 
 
-def choose(page, name: str, value: str) -> None:
-    """Tap the label of a radio option, as a finger would."""
-    radio_id = page.locator(f"input[name='{name}'][value='{value}']").get_attribute("id")
-    page.locator(f"label[for='{radio_id}']").click()
-
-
 def test_patient_logs_a_session_on_a_phone_and_the_clinic_sees_it(live_app, phone, browser):
     course_id, link = patient_with_plan(live_app)
     phone.goto(link)
@@ -54,9 +48,9 @@ def test_patient_logs_a_session_on_a_phone_and_the_clinic_sees_it(live_app, phon
     assert phone.locator("h1").inner_text().strip() == "Bro"
     assert phone.locator(".exercise__figure img").evaluate("img => img.naturalWidth") > 0
     screenshot(phone, "exercises-exercise-da")
-    choose(phone, "status", "done")
-    choose(phone, "pain", "worse")
-    choose(phone, "effort", "6")
+    choose(phone, "done", "status")
+    choose(phone, "worse", "pain")
+    choose(phone, "6", "effort")
     phone.locator(".log-form button[type=submit]").click()
 
     assert phone.url.endswith("/exercises")
@@ -106,9 +100,9 @@ def test_a_log_made_offline_is_kept_and_sent_when_back_online(live_app, browser)
     page = context.new_page()
     page.goto(f"{link}/exercises/bridge")
     context.set_offline(True)
-    choose(page, "status", "partly")
-    choose(page, "pain", "same")
-    choose(page, "effort", "4")
+    choose(page, "partly", "status")
+    choose(page, "same", "pain")
+    choose(page, "4", "effort")
     page.locator(".log-form button[type=submit]").click()
     status = page.locator("#offline-status")
     status.wait_for(state="visible")

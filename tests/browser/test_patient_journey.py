@@ -11,7 +11,7 @@ from patientapp.accounts import save_clinic
 from patientapp.courses import queries as courses
 from patientapp.db import connect
 
-from .conftest import PHONE, screenshot
+from .conftest import PHONE, choose, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -28,13 +28,6 @@ def enrol_link(app, pathway="primary-low-back-pain", language="da") -> tuple[int
     token = courses.create_invitation(db, baseline)
     db.close()
     return course_id, f"{app.config['BASE_URL']}/q/{token}"
-
-
-def choose(page, value: str, name: str = "answer", tap: bool = False) -> None:
-    """Pick a radio option by its label: a finger's tap on a touch screen, else a click."""
-    radio_id = page.locator(f"input[name='{name}'][value='{value}']").get_attribute("id")
-    label = page.locator(f"label[for='{radio_id}']")
-    label.tap() if tap else label.click()
 
 
 WORDS = {"da": {"continue": "Fortsæt", "next": "Næste", "save": "Gem og fortsæt",
