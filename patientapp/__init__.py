@@ -14,7 +14,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Build the application: configuration, extensions, content, then features."""
     app = Flask(__name__, instance_relative_config=True)
     config.load(app, test_config)
-    if hops := int(app.config["PROXY_COUNT"]):
+    if hops := app.config["PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     _make_instance_folder(app)
     _init_extensions(app)

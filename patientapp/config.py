@@ -90,6 +90,10 @@ def load(app: Flask, test_config: dict | None) -> None:
     app.config.from_prefixed_env("PATIENTAPP")
     if test_config:
         app.config.from_mapping(test_config)
+    proxies = app.config["PROXY_COUNT"]
+    if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 0:
+        raise ConfigurationError("PATIENTAPP_PROXY_COUNT must be a whole number: how many "
+                                 f"reverse proxies stand in front of the app (got {proxies!r}).")
     if app.config["SESSION_COOKIE_SECURE"] is None:
         app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
     for key in ("DATABASE", "CONTENT_DIR", "BABEL_TRANSLATION_DIRECTORIES"):

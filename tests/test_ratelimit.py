@@ -95,3 +95,9 @@ def test_behind_a_proxy_each_client_address_is_limited_on_its_own(tmp_path, hops
                       "PROXY_COUNT": hops})
     migrate(connect(app.config["DATABASE"]))
     assert _sign_in_codes(app, ["198.51.100.1"] * 3 + ["198.51.100.2"]) == expected
+
+
+@pytest.mark.parametrize("value", ["one", -1, 1.5])
+def test_a_wrong_proxy_count_stops_the_start_up_plainly(tmp_path, value):
+    with pytest.raises(ConfigurationError, match="PATIENTAPP_PROXY_COUNT"):
+        create_app({"DATABASE": str(tmp_path / "x.sqlite3"), "PROXY_COUNT": value})
