@@ -10,9 +10,25 @@ from .db import now
 ROLES = ("clinician", "admin")
 
 
-def save_clinic(db: Database, name: str, phone: str = "", email: str = "") -> int:
-    return db.execute("INSERT INTO clinics (name, phone, email, created_at) VALUES (?, ?, ?, ?)",
-                      [name, phone, email, now()]).lastrowid
+def save_clinic(db: Database, name: str, phone: str = "", email: str = "",
+                alert_emails: str = "", alert_phones: str = "") -> int:
+    """A new clinic. Its patients get links only once alert addresses are set."""
+    return db.execute(
+        "INSERT INTO clinics (name, phone, email, alert_emails, alert_phones, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [name, phone, email, alert_emails, alert_phones, now()]).lastrowid
+
+
+def get_clinic(db: Database, clinic_id: int) -> dict:
+    return next(db.query("SELECT * FROM clinics WHERE id = ?", [clinic_id]))
+
+
+def save_clinic_settings(db: Database, clinic_id: int, values: dict) -> None:
+    """What an admin sets under Clinic settings: name, contact and alert addresses."""
+    db.execute("UPDATE clinics SET name = ?, phone = ?, email = ?, alert_emails = ?,"
+               " alert_phones = ? WHERE id = ?",
+               [values["name"], values["phone"], values["email"], values["alert_emails"],
+                values["alert_phones"], clinic_id])
 
 
 def get_clinic_by_name(db: Database, name: str) -> dict | None:

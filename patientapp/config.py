@@ -70,6 +70,9 @@ def defaults(instance_path: str) -> dict:
         "SMS_PASSWORD": None,  # nosec B105
         "SMS_TOKEN": None,  # nosec B105
         "SMS_FROM": None,
+        # An alarm answer is sent to the clinic's alert addresses straight away, by a
+        # background thread (send-due retries whatever it could not send).
+        "ALARM_SEND_ON_SAVE": True,
         # Sending scores to the clinic's system (README): FHIR, the webhook and the read API.
         "FHIR_BASE": "https://patientapp.dk/fhir",
         "FHIR_INCLUDE_NAMES": False,

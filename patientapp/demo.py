@@ -23,6 +23,8 @@ from .library import library
 from .questionnaires import queries as answers_db
 
 DEMO_CLINIC = "Fysioterapi Demo"
+# Alarm notifications of the demo go to the console, like its other messages.
+DEMO_ALERT_EMAIL = "vagt@fysioterapi-demo.example"
 DEMO_EMAIL = "demo@clinic.example"
 
 # Answers per timepoint, as stored by the patient pages.
@@ -147,7 +149,8 @@ def create_demo(db: Database, content: Content, base_url: str, today: date,
                 password: str | None = None) -> dict:
     """Create (or refresh) the demo clinic; return logins and links as a dict."""
     clinic = accounts.get_clinic_by_name(db, DEMO_CLINIC)
-    clinic_id = clinic["id"] if clinic else accounts.save_clinic(db, DEMO_CLINIC, "+45 70 20 30 40")
+    clinic_id = clinic["id"] if clinic else accounts.save_clinic(
+        db, DEMO_CLINIC, "+45 70 20 30 40", alert_emails=DEMO_ALERT_EMAIL)
     password = password or secrets.token_urlsafe(12)
     existing = accounts.get_clinician_by_email(db, DEMO_EMAIL)
     if existing:

@@ -74,7 +74,8 @@ def update() -> None:
     """Extract, then merge new strings into every language's messages.po."""
     extract.callback()
     _babel("update", "-i", str(PROJECT_ROOT / "translations/messages.pot"), "-d",
-           str(PROJECT_ROOT / "translations"), "--no-fuzzy-matching", "--omit-header")
+           str(PROJECT_ROOT / "translations"), "--no-fuzzy-matching", "--ignore-obsolete",
+           "--width", "100")
 
 
 @translations_cli.command("compile")

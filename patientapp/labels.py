@@ -3,10 +3,12 @@
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+# The ODI's two top bands keep Fairbank's codes in the data, but no person reads his words
+# ("crippled", "bed-bound or exaggerating symptoms"): a GP or patient reads neutral ones.
 BANDS = {
     "minimal": _l("minimal disability"), "moderate": _l("moderate disability"),
-    "severe": _l("severe disability"), "crippled": _l("crippling disability"),
-    "bed-bound": _l("bed-bound or exaggerating"),
+    "severe": _l("severe disability"), "crippled": _l("very severe disability"),
+    "bed-bound": _l("extreme disability"),
     "none": _l("no disability"), "mild": _l("mild disability"),
     "complete": _l("complete disability"),
 }

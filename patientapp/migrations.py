@@ -336,3 +336,40 @@ CREATE TABLE clinician_sessions (
 CREATE INDEX clinician_sessions_clinician ON clinician_sessions(clinician_id);
 UPDATE clinicians SET session_nonce = NULL
 """)
+
+
+@migrations()
+def m007_clinic_alarm_notifications(db: Database) -> None:
+    # An alarm answer must reach a person at the clinic, not only a dashboard row: the
+    # clinic records where alarm notifications go, and each one is an outbox row of kind
+    # 'alarm' with the same at-most-once rules as the patients' messages. SQLite cannot
+    # widen a CHECK constraint in place, so the outbox is rebuilt with its rows kept.
+    _run(db, """
+ALTER TABLE clinics ADD COLUMN alert_emails TEXT NOT NULL DEFAULT '';
+ALTER TABLE clinics ADD COLUMN alert_phones TEXT NOT NULL DEFAULT '';
+CREATE TABLE outbox_new (
+    id INTEGER PRIMARY KEY,
+    course_id INTEGER NOT NULL REFERENCES courses(id) ON DELETE CASCADE,
+    timepoint_id INTEGER NOT NULL REFERENCES timepoints(id) ON DELETE CASCADE,
+    invitation_id INTEGER REFERENCES invitations(id) ON DELETE SET NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('invitation', 'reminder', 'alarm')),
+    channel TEXT NOT NULL CHECK (channel IN ('email', 'sms')),
+    recipient TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL DEFAULT 'pending'
+        CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'unknown', 'cancelled')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    claimed_at TEXT,
+    sent_at TEXT,
+    next_attempt_at TEXT
+);
+INSERT INTO outbox_new SELECT id, course_id, timepoint_id, invitation_id, kind, channel,
+    recipient, idempotency_key, status, attempts, last_error, created_at, claimed_at, sent_at,
+    next_attempt_at FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_new RENAME TO outbox;
+CREATE INDEX outbox_status ON outbox(status, next_attempt_at);
+CREATE INDEX outbox_course ON outbox(course_id, timepoint_id)
+""")

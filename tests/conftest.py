@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import re
+import socket
 from collections import Counter
 from datetime import date, timedelta
+from email import message_from_bytes, policy
 
 import pytest
+from aiosmtpd.controller import Controller
 from bs4 import BeautifulSoup
 
 from patientapp import create_app
 from patientapp.accounts import save_clinic
 from patientapp.courses import queries as courses
 from patientapp.db import connect, migrate
+
+# Where the test clinic's alarm notifications go: without one, no patient gets a link.
+ALERT_EMAIL = "vagt@fysio-test.example"
 
 
 class PageError(AssertionError):
@@ -78,6 +84,7 @@ def app(tmp_path):
         "WTF_CSRF_ENABLED": False,
         "BASE_URL": "http://localhost",
         "SECRET_KEY": "test-secret-key-that-is-long-enough-123",
+        "ALARM_SEND_ON_SAVE": False,  # sent by the tests themselves, so they can check it
     })
     db = connect(app.config["DATABASE"])
     migrate(db)
@@ -104,7 +111,7 @@ def runner(app):
 
 @pytest.fixture
 def clinic_id(db):
-    return save_clinic(db, "Fysio Test", "+45 11 22 33 44")
+    return save_clinic(db, "Fysio Test", "+45 11 22 33 44", alert_emails=ALERT_EMAIL)
 
 
 @pytest.fixture
@@ -136,3 +143,31 @@ def step_ids(html_page) -> list[str]:
 
 def yesterday() -> date:
     return date.today() - timedelta(days=1)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SmtpInbox:
+    """What a real SMTP server on loopback received, as parsed e-mails with their recipients."""
+
+    def __init__(self):
+        self.messages, self.recipients = [], []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        self.recipients.append(list(envelope.rcpt_tos))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server():
+    """(port, inbox) of an SMTP server (aiosmtpd) listening on loopback for one test."""
+    inbox, port = SmtpInbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield port, inbox
+    controller.stop()

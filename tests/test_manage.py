@@ -6,6 +6,7 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from conftest import ALERT_EMAIL
 
 from patientapp.accounts import save_clinic, save_clinician
 from patientapp.courses import queries as courses
@@ -15,7 +16,7 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def signed_in(client, db):
-    clinic = save_clinic(db, "Fysio Manage", "+45 12 12 12 12")
+    clinic = save_clinic(db, "Fysio Manage", "+45 12 12 12 12", alert_emails=ALERT_EMAIL)
     save_clinician(db, clinic, "pt@clinic.example", "PT", PASSWORD)
     client.post("/clinic/login", data={"email": "pt@clinic.example", "password": PASSWORD})
     client.clinic_id = clinic
@@ -145,7 +146,7 @@ def test_an_admin_edits_the_clinic_details(client, db, content):
     assert bad.status_code == 400
     assert [a["href"] for a in bad.page.select(".error-summary a")] == ["#name", "#email"]
     ok = client.post("/clinic/admin/settings", data={"name": "Fysio Nord", "phone": "70 10 10 10",
-                                                     "email": ""})
+                                                     "email": "", "alert_emails": ALERT_EMAIL})
     assert ok.status_code == 302
     assert next(db.query("SELECT name, phone FROM clinics")) == {"name": "Fysio Nord",
                                                                   "phone": "70 10 10 10"}

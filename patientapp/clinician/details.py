@@ -120,6 +120,10 @@ def alert_text(alert: dict) -> str:
         from ..exercises.texts import exercise_alert_text  # the exercises package imports us
 
         return exercise_alert_text(detail)
+    if alert["kind"] == "delivery" and detail.get("kind") == "alarm":
+        return _("The alarm notification to the clinic could not be delivered. Check the "
+                 "addresses for alarm notifications under Clinic settings, and look at this "
+                 "patient's alarm alert.")
     return detail.get("message") or ALERT_KINDS.get(alert["kind"], alert["kind"])
 
 

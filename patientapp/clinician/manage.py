@@ -9,16 +9,19 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from .. import accounts
 from ..courses import queries as courses
 from ..courses.contact import ContactError, normalise_email, normalise_phone
 from ..courses.enrolment import Problem, check_enrolment, parse_iso_date
 from ..db import get_db, write_transaction
+from ..notifications import addresses
 from ..notifications.manual import send_link_now
 from ..notifications.sending import outlets_from_config
 from . import bp
 from .auth import admin_required, login_required
-from .views import audit, clinic_course, current_timepoint
+from .views import audit, clinic_course, current_timepoint, links_held_back_message
 
+CLINIC_FIELDS = ("name", "phone", "email", "alert_emails", "alert_phones")
 ENROL_FIELDS = ("name", "email", "phone", "language", "pathway", "first_visit",
                 "referral_date")
 
@@ -172,7 +175,10 @@ def send_link(course_id: int):
         flash(_("The patient has no e-mail address or mobile number. Create a link and give "
                 "it to them instead."), "error")
         return redirect(url_for(".show_course", course_id=course_id))
-    clinic = next(db.query("SELECT * FROM clinics WHERE id = ?", [course["clinic_id"]]))
+    clinic = accounts.get_clinic(db, course["clinic_id"])
+    if not addresses.configured(clinic):
+        flash(links_held_back_message(), "error")
+        return redirect(url_for(".show_course", course_id=course_id))
     results = send_link_now(db, course, timepoint, clinic,
                             outlets_from_config(current_app.config))
     audit("send-link", "timepoint", timepoint["id"])
@@ -189,15 +195,16 @@ def send_link(course_id: int):
 def edit_clinic():
     """The clinic's name, phone and e-mail: shown to patients and in every message."""
     db = get_db()
-    clinic = next(db.query("SELECT * FROM clinics WHERE id = ?", [g.clinician["clinic_id"]]))
-    values = {key: clinic[key] for key in ("name", "phone", "email")}
+    clinic = accounts.get_clinic(db, g.clinician["clinic_id"])
+    values = {key: clinic[key] for key in CLINIC_FIELDS}
+    for key in ("alert_emails", "alert_phones"):
+        values[key] = ", ".join(addresses.split_addresses(values[key]))
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        values = _form_values(("name", "phone", "email"))
+        values = _form_values(CLINIC_FIELDS)
         errors, clean = _check_clinic(values)
         if not errors:
-            db.execute("UPDATE clinics SET name = ?, phone = ?, email = ? WHERE id = ?",
-                       [clean["name"], clean["phone"], clean["email"], clinic["id"]])
+            accounts.save_clinic_settings(db, clinic["id"], clean)
             audit("edit-clinic-settings")
             flash(_("The clinic's details have been saved."))
             return redirect(url_for(".edit_clinic"))
@@ -216,4 +223,17 @@ def _check_clinic(values: dict) -> tuple[dict[str, list[str]], dict]:
         clean["email"] = normalise_email(values["email"])
     except ContactError as error:
         errors["email"] = [_(str(error))]
+    for key, normalise in (("alert_emails", addresses.normalise_emails),
+                           ("alert_phones", addresses.normalise_phones)):
+        try:
+            clean[key] = normalise(values[key])
+        except addresses.BadAddress as error:
+            errors[key] = [_("“%(address)s”: %(problem)s", address=error.address,
+                             problem=_(str(error)))]
+        except ContactError:
+            errors[key] = [_("Enter at most %(num)d addresses, separated by commas.",
+                             num=addresses.MAX_ADDRESSES)]
+    if not errors and not (clean["alert_emails"] or clean["alert_phones"]):
+        errors["alert_emails"] = [_("Enter at least one e-mail address or mobile number for "
+                                    "alarm notifications: until then, no patient gets a link.")]
     return errors, clean

@@ -12,6 +12,7 @@ from ..audit import record
 from ..courses import queries as courses
 from ..db import get_db
 from ..errors import too_many_requests
+from ..notifications import addresses
 from ..ratelimit import too_many
 from . import bp, forms, overview
 from . import queries as clinic_db
@@ -108,7 +109,9 @@ def list_patients():
                                   date.today().isoformat(), search, status, PAGE_SIZE + 1,
                                   offset)
     audit("view-patient-list", detail=status)
+    held_back = not addresses.configured(accounts.get_clinic(get_db(), g.clinician["clinic_id"]))
     return render_template("clinician/patients.html", rows=rows[:PAGE_SIZE], status=status,
+                           links_held_back=links_held_back_message() if held_back else None,
                            search=search, offset=offset, more=len(rows) > PAGE_SIZE,
                            page_size=PAGE_SIZE)
 
@@ -176,10 +179,18 @@ def create_link(course_id: int):
     if timepoint is None:
         flash(_("There is no questionnaire left to answer in this course."), "error")
         return redirect(url_for(".show_course", course_id=course_id))
+    if not addresses.configured(accounts.get_clinic(db, course["clinic_id"])):
+        flash(links_held_back_message(), "error")
+        return redirect(url_for(".show_course", course_id=course_id))
     token = courses.create_invitation(db, timepoint)
     audit("create-link", "timepoint", timepoint["id"])
     link = f"{current_app.config['BASE_URL'].rstrip('/')}/q/{token}"
     return render_template("clinician/link.html", course=course, link=link, timepoint=timepoint)
+
+
+def links_held_back_message() -> str:
+    return _("No patient gets a link until an admin has entered where alarm notifications go, "
+             "under Clinic settings: a patient who reports an alarm symptom must reach a person.")
 
 
 def current_timepoint(timepoints: list[dict]) -> dict | None:

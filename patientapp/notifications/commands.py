@@ -21,6 +21,14 @@ from .sending import Report, outlets_from_config, send_due
 
 def _describe(report: Report, now: datetime) -> list[str]:
     lines = []
+    if report.alarms.sent or report.alarms.failed:
+        lines.append(f"Alarm notifications to clinics: {report.alarms.sent} sent, "
+                     f"{report.alarms.retrying} failed and will be retried, "
+                     f"{report.alarms.given_up} given up.")
+    if report.held_back:
+        ids = ", ".join(str(clinic_id) for clinic_id in report.held_back)
+        lines.append(f"Links held back for clinic(s) {ids}: no alert address for alarm "
+                     "notifications is set. An admin sets one under Clinic settings.")
     if report.interrupted:
         lines.append(f"{report.interrupted} message(s) left unfinished by an earlier run were "
                      "not sent again (delivery unknown); the clinic is shown them.")

@@ -32,6 +32,11 @@ CANDIDATES = (
 )
 
 
+# No patient gets a link until the clinic has said where alarm notifications go: an alarm
+# answer must reach a person (see alarms.py).
+ALERTS_SET = " AND (clinics.alert_emails != '' OR clinics.alert_phones != '')"
+
+
 @dataclass(frozen=True)
 class Claim:
     """A message this run now owns: its row, attempt number, fresh link token and facts."""
@@ -53,7 +58,7 @@ def list_candidates(db: Database, now: datetime) -> list[dict]:
     rows = db.query(
         CANDIDATES + " WHERE courses.status = 'active' AND timepoints.submitted_at IS NULL"
         " AND timepoints.send_at <= ? AND timepoints.expires_at > ?"
-        " AND (patients.email != '' OR patients.phone != '')"
+        " AND (patients.email != '' OR patients.phone != '')" + ALERTS_SET +
         " ORDER BY timepoints.send_at, timepoints.id",
         [local_date(now).isoformat(), iso(now)])
     return [_with_outbox(db, row) for row in rows]
@@ -155,7 +160,7 @@ def cancel_obsolete(db: Database, now: datetime) -> int:
     """Retries that are no longer wanted: answered, expired, or the course has ended."""
     cursor = db.execute(
         "UPDATE outbox SET status = 'cancelled', next_attempt_at = NULL"
-        " WHERE status = 'pending' AND timepoint_id IN ("
+        " WHERE status = 'pending' AND kind != 'alarm' AND timepoint_id IN ("
         "  SELECT timepoints.id FROM timepoints JOIN courses ON courses.id = timepoints.course_id"
         "  WHERE timepoints.submitted_at IS NOT NULL OR timepoints.expires_at <= ?"
         "  OR courses.status != 'active')", [iso(now)])
@@ -167,3 +172,73 @@ def list_outbox(db: Database, course_id: int | None = None) -> list[dict]:
     if course_id is None:
         return list(db.query("SELECT * FROM outbox ORDER BY id"))
     return list(db.query("SELECT * FROM outbox WHERE course_id = ? ORDER BY id", [course_id]))
+
+
+def list_held_back(db: Database, now: datetime) -> list[int]:
+    """Clinics whose patients' links are held back because no alert address is set."""
+    rows = db.query(
+        "SELECT DISTINCT clinics.id FROM timepoints"
+        " JOIN courses ON courses.id = timepoints.course_id"
+        " JOIN patients ON patients.id = courses.patient_id"
+        " JOIN clinics ON clinics.id = courses.clinic_id"
+        " WHERE courses.status = 'active' AND timepoints.submitted_at IS NULL"
+        " AND timepoints.send_at <= ? AND timepoints.expires_at > ?"
+        " AND (patients.email != '' OR patients.phone != '')"
+        " AND clinics.alert_emails = '' AND clinics.alert_phones = '' ORDER BY clinics.id",
+        [local_date(now).isoformat(), iso(now)])
+    return [row["id"] for row in rows]
+
+
+# --- the clinic's alarm notifications (alarms.py) ---------------------------------
+
+def queue_alarms(db: Database, timepoint_id: int, recipients: list[tuple[str, str]],
+                 stamp: str) -> int:
+    """One 'alarm' row per alert address for this timepoint; never a second one.
+
+    Call it inside the transaction that stores the alarm alert, so both or neither commit.
+    """
+    course = next(db.query("SELECT course_id FROM timepoints WHERE id = ?", [timepoint_id]))
+    queued = 0
+    for channel, address in recipients:
+        queued += db.execute(
+            "INSERT INTO outbox (course_id, timepoint_id, kind, channel, recipient,"
+            " idempotency_key, status, created_at) VALUES (?, ?, 'alarm', ?, ?, ?, 'pending', ?)"
+            " ON CONFLICT (idempotency_key) DO NOTHING",
+            [course["course_id"], timepoint_id, channel, address,
+             f"{timepoint_id}:alarm:{channel}:{address}", stamp]).rowcount
+    return queued
+
+
+def list_due_alarms(db: Database, now: datetime, timepoint_id: int | None = None) -> list[dict]:
+    """Alarm notifications waiting to be sent, oldest first, with the clinic's name."""
+    return list(db.query(
+        "SELECT outbox.*, clinics.name AS clinic_name FROM outbox"
+        " JOIN courses ON courses.id = outbox.course_id"
+        " JOIN clinics ON clinics.id = courses.clinic_id"
+        " WHERE outbox.kind = 'alarm' AND outbox.status = 'pending'"
+        " AND (outbox.next_attempt_at IS NULL OR outbox.next_attempt_at <= ?)"
+        " AND (? IS NULL OR outbox.timepoint_id = ?) ORDER BY outbox.id",
+        [iso(now), timepoint_id, timepoint_id]))
+
+
+def claim_alarm(db: Database, outbox_id: int, now: datetime) -> int | None:
+    """Take the row for this run; its attempt number, or None if another run has it."""
+    with write_transaction(db):
+        cursor = db.execute(
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_at = ?"
+            " WHERE id = ? AND kind = 'alarm' AND status = 'pending'", [iso(now), outbox_id])
+        if cursor.rowcount != 1:
+            return None
+        return next(db.query("SELECT attempts FROM outbox WHERE id = ?", [outbox_id]))["attempts"]
+
+
+def get_alarm_notice(db: Database, timepoint_id: int) -> dict:
+    """What the patient may be told: 'sent' (with when), 'sending', or 'not-sent'."""
+    rows = list(db.query("SELECT status, sent_at FROM outbox"
+                         " WHERE timepoint_id = ? AND kind = 'alarm'", [timepoint_id]))
+    sent = sorted(row["sent_at"] for row in rows if row["status"] == "sent")
+    if sent:
+        return {"state": "sent", "sent_at": sent[0]}
+    if any(row["status"] in ("pending", "sending") for row in rows):
+        return {"state": "sending", "sent_at": None}
+    return {"state": "not-sent", "sent_at": None}

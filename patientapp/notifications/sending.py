@@ -12,14 +12,14 @@ down, refused) is retried with backoff and, after five attempts, shown to the cl
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import current_app
 from sqlite_utils import Database
 
 from ..courses.enrolment import last_day
-from . import backends, due, queries
+from . import alarms, backends, due, queries
 from .messages import Details, render_email, render_sms
 
 
@@ -33,10 +33,12 @@ class Report:
     interrupted: int = 0
     cancelled: int = 0
     outside_hours: bool = False
+    alarms: alarms.AlarmReport = field(default_factory=alarms.AlarmReport)
+    held_back: list[int] = field(default_factory=list)  # clinics without alert addresses
 
     @property
     def failed(self) -> int:
-        return self.retrying + self.given_up
+        return self.retrying + self.given_up + self.alarms.failed
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,9 @@ def send_due(db: Database, now: datetime, outlets: Outlets) -> Report:
     """Tidy up after earlier runs, then send every message due at ``now``."""
     report = Report(interrupted=queries.mark_interrupted(db, now),
                     cancelled=queries.cancel_obsolete(db, now))
+    # The clinic's alarm notifications go out at any hour; patients are not woken.
+    report.alarms = alarms.send_alarm_notifications(db, now, outlets)
+    report.held_back = queries.list_held_back(db, now)
     if not due.within_sending_hours(now):
         report.outside_hours = True
         return report

@@ -9,6 +9,8 @@ from sqlite_utils import Database
 from .. import scoring
 from ..db import now, write_transaction
 from ..events import timepoint_submitting
+from ..notifications import addresses
+from ..notifications import queries as notifications
 from . import flow
 
 
@@ -51,8 +53,13 @@ def list_fixed_activities(db: Database, course_id: int) -> list[dict]:
                          " WHERE course_id = ? ORDER BY position", [course_id]))
 
 
-def save_alarm_alerts(db: Database, timepoint: dict, items: list[dict]) -> None:
-    """One alert per alarm answer; asking again never duplicates it."""
+def save_alarm_alerts(db: Database, timepoint: dict, items: list[dict]) -> int:
+    """One alert per alarm answer, and the clinic's notifications queued with them.
+
+    Asking again never duplicates either. Returns how many notifications were queued.
+    """
+    if not items:
+        return 0
     with write_transaction(db):
         for item in items:
             db.execute(
@@ -61,6 +68,14 @@ def save_alarm_alerts(db: Database, timepoint: dict, items: list[dict]) -> None:
                 " ON CONFLICT (course_id, timepoint_id, kind, key) DO NOTHING",
                 [timepoint["course_id"], timepoint["id"], item["level"], item["id"],
                  json.dumps({"item": item["id"]}), now()])
+        clinic = get_clinic_of_course(db, timepoint["course_id"])
+        return notifications.queue_alarms(db, timepoint["id"], addresses.recipients(clinic),
+                                          now())
+
+
+def get_clinic_of_course(db: Database, course_id: int) -> dict:
+    return next(db.query("SELECT clinics.* FROM clinics JOIN courses"
+                         " ON courses.clinic_id = clinics.id WHERE courses.id = ?", [course_id]))
 
 
 def _score_rows(instrument: str, answers: dict, sites: list[str],

@@ -11,6 +11,8 @@ from ..courses import queries as courses
 from ..db import get_db
 from ..errors import too_many_requests
 from ..events import timepoint_submitted
+from ..notifications import alarms as alarm_notifications
+from ..notifications import queries as notifications
 from ..ratelimit import too_many
 from . import bp, flow, forms
 from . import queries as answers_db
@@ -114,7 +116,7 @@ def answer_step(step_id: str):
 def show_advice():
     visit = load_visit()
     return render_template("questionnaires/advice.html", visit=visit,
-                           level=_alarm_level(visit))
+                           level=_alarm_level(visit), notice=_alarm_notice(visit))
 
 
 @bp.get("/<token>/review")
@@ -155,6 +157,7 @@ def show_done():
     upcoming = [tp for tp in timepoints
                 if tp["position"] > visit.timepoint["position"] and not tp["submitted_at"]]
     return render_template("questionnaires/done.html", visit=visit, level=_alarm_level(visit),
+                           notice=_alarm_notice(visit),
                            next_timepoint=upcoming[0] if upcoming else None)
 
 
@@ -232,7 +235,10 @@ def _save(visit: Visit, step: flow.Step, form) -> bool:
         visit.answers.setdefault(step.instrument, {}).update(values)
     if saved and step.kind == "safety":
         alarms = [i for i in visit.safety_items() if values.get(i["id"]) == "yes"]
-        answers_db.save_alarm_alerts(get_db(), visit.timepoint, alarms)
+        if answers_db.save_alarm_alerts(get_db(), visit.timepoint, alarms) and \
+                current_app.config["ALARM_SEND_ON_SAVE"]:
+            alarm_notifications.start_sending(current_app._get_current_object(),
+                                              visit.timepoint["id"])
     return saved
 
 
@@ -260,6 +266,11 @@ def _alarm_level(visit: Visit) -> str | None:
     answers = visit.answers.get("safety", {})
     levels = {item["level"] for item in visit.safety_items() if answers.get(item["id"]) == "yes"}
     return next((level for level in ("emergency", "urgent") if level in levels), None)
+
+
+def _alarm_notice(visit: Visit) -> dict:
+    """Whether the clinic has been sent word of the alarm: the page says only what is true."""
+    return notifications.get_alarm_notice(get_db(), visit.timepoint["id"])
 
 
 def _review_rows(visit: Visit) -> list[dict]:

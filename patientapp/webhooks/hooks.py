@@ -13,13 +13,12 @@ import threading
 from flask import Flask, current_app, has_app_context
 from sqlite_utils import Database
 
+from .. import background
 from ..db import connect
 from ..timeutil import utcnow
 from . import queries
 from .outbox import enqueue_submission
 from .sending import deliver_due, setup_from_app
-
-THREADS_KEY = "webhook_threads"
 
 
 def on_submitting(sender=None, *, db: Database, timepoint: dict, **_) -> None:
@@ -37,13 +36,8 @@ def on_submitted(app: Flask, *, timepoint_id: int, **_) -> None:
 def start_background_delivery(app: Flask, clinic_id: int | None = None,
                               timepoint_id: int | None = None) -> threading.Thread:
     """Send what is due now, in a thread of its own with its own database connection."""
-    thread = threading.Thread(target=_deliver_in_background, args=(app, clinic_id, timepoint_id),
-                              name="webhook-delivery", daemon=True)
-    threads = app.extensions.setdefault(THREADS_KEY, [])
-    threads[:] = [t for t in threads if t.is_alive()]
-    threads.append(thread)  # kept so tests (and a careful shutdown) can wait for them
-    thread.start()
-    return thread
+    return background.start(app, "webhook-delivery", _deliver_in_background, app, clinic_id,
+                            timepoint_id)
 
 
 def _deliver_in_background(app: Flask, clinic_id: int | None, timepoint_id: int | None) -> None:
@@ -64,5 +58,4 @@ def _deliver_in_background(app: Flask, clinic_id: int | None, timepoint_id: int 
 
 
 def wait_for_background_deliveries(app: Flask, timeout: float = 30) -> None:
-    for thread in list(app.extensions.get(THREADS_KEY, [])):
-        thread.join(timeout)
+    background.wait(app, timeout)

@@ -24,7 +24,7 @@ def test_enrol_answer_and_see_the_alert_on_the_dashboard(live_app, browser, devi
     from patientapp.db import connect
 
     db = connect(live_app.config["DATABASE"])
-    clinic = save_clinic(db, "Fysio Journey", "+45 33 33 33 33")
+    clinic = save_clinic(db, "Fysio Journey", "+45 33 33 33 33", alert_emails="vagt@fysio.example")
     save_clinician(db, clinic, "pt@journey.dk", "PT Journey", PASSWORD)
     base = live_app.config["BASE_URL"]
     desk = browser.new_context(**(PHONE if device == "phone" else
@@ -60,7 +60,7 @@ def test_enrol_answer_and_see_the_alert_on_the_dashboard(live_app, browser, devi
             choose(phone, "3")
         phone.locator("button[value=next]").click()
     assert "/advice" in phone.url and "112" in phone.locator("main").inner_text()
-    phone.locator("a.button").click()
+    phone.locator("a.button[href$='/review']").click()
     phone.locator("form[action$='/submit'] button").click()
     assert "/done" in phone.url
 
@@ -82,7 +82,7 @@ def test_every_patient_page_is_within_its_weight_budget(live_app, browser):
     from patientapp.exercises import queries as plans
 
     db = connect(live_app.config["DATABASE"])
-    clinic = save_clinic(db, "Fysio Weight")
+    clinic = save_clinic(db, "Fysio Weight", alert_emails="vagt@fysio.example")
     course_id = courses.enrol(db, courses.NewPatient(clinic, "Weight"),
                               live_app.extensions["content"].pathway("lumbar-radiculopathy"),
                               date.today())

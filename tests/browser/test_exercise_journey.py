@@ -23,7 +23,7 @@ PLAN = [plans.PlanItem("bridge", sets=3, reps=10), plans.PlanItem("plank", sets=
 def patient_with_plan(app, language="da") -> tuple[int, str]:
     """A back-pain patient a week into the course, with a plan from their physiotherapist."""
     db = connect(app.config["DATABASE"])
-    clinic = save_clinic(db, "Fysio Browser")
+    clinic = save_clinic(db, "Fysio Browser", alert_emails="vagt@fysio.example")
     clinician = save_clinician(db, clinic, "fysio@browser.example", "Fysio Fie", PASSWORD)
     course_id = courses.enrol(db, courses.NewPatient(clinic, "Browser Patient",
                                                      language=language),

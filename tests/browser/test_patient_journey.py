@@ -20,7 +20,7 @@ ODI_EXAMPLE = [1, 5, 4, 4, 3, 0, 1, 5, 3, 4]
 
 def enrol_link(app, pathway="primary-low-back-pain", language="da") -> tuple[int, str]:
     db = connect(app.config["DATABASE"])
-    clinic = save_clinic(db, "Fysio Browser")
+    clinic = save_clinic(db, "Fysio Browser", alert_emails="vagt@fysio.example")
     course_id = courses.enrol(db, courses.NewPatient(clinic, "Browser Patient",
                                                      language=language),
                               app.extensions["content"].pathway(pathway), date.today())
