@@ -1,4 +1,4 @@
-"""Scoring of the outcome instruments, exactly as ../shared/INSTRUMENTS.md specifies.
+"""Scoring of the outcome instruments, exactly as docs/scoring.md describes.
 
 Pure functions: no Flask, no database. ``score(instrument, answers)`` is the public
 contract; ``classify_change`` turns two scores into improved / no-change / worse

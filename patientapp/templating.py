@@ -51,7 +51,7 @@ def local_percent(value: float) -> str:
 
 def score_text(instrument: str, value: float | None, signed: bool = False) -> str:
     """A score (or, signed, a change) as people read it in their language: rounded half up
-    to the instrument's decimals (INSTRUMENTS.md), then written the local way (4,5 in
+    to the instrument's decimals (docs/scoring.md), then written the local way (4,5 in
     Danish, 4.5 in English)."""
     if value is None:
         return "–"

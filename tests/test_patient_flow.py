@@ -9,7 +9,7 @@ import pytest
 from patientapp.content import SECTION_IDS
 from patientapp.exports import list_score_rows
 
-ODI_EXAMPLE = [1, 5, 4, 4, 3, 0, 1, 5, 3, 4]  # INSTRUMENTS.md: 60
+ODI_EXAMPLE = [1, 5, 4, 4, 3, 0, 1, 5, 3, 4]  # docs/scoring.md: 60
 
 
 def consent(client, token, choice="given"):

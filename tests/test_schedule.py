@@ -1,7 +1,7 @@
 """Schedule arithmetic: every timepoint of every pathway, moved visits and the 12-month limit.
 
 Pure unit tests of ``courses.schedule``: no app, no database. The expected values are
-written out from ../shared/PATHWAYS.md and the files in content/pathways/, so a change
+written out from docs/pathways.md and the files in content/pathways/, so a change
 to either shows up here.
 """
 

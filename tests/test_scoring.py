@@ -1,4 +1,4 @@
-"""Scoring against INSTRUMENTS.md: every worked example, every rule, and properties."""
+"""Scoring against docs/scoring.md: every worked example, every rule, and properties."""
 
 import pytest
 from hypothesis import given

@@ -41,7 +41,7 @@ def free_port() -> int:
 
 
 class Receiver:
-    """The clinic's endpoint: verifies the HMAC as the README tells receivers to."""
+    """The clinic's endpoint: verifies the HMAC as docs/integration.md tells receivers to."""
 
     def __init__(self):
         self.port = free_port()

@@ -63,7 +63,7 @@ def response_rates(db: Database, clinic_id: int, today: str) -> dict[str, list[d
 
 def improvement_shares(rows: list[dict]) -> dict[str, dict[tuple[str, str], dict]]:
     """Per pathway and (instrument, item): courses with baseline and final, and how many
-    improved meaningfully by INSTRUMENTS.md's thresholds."""
+    improved meaningfully by the thresholds in docs/scoring.md."""
     pairs: dict[tuple, dict] = defaultdict(dict)
     for row in rows:
         slot = "final" if row["is_final"] else "baseline"

@@ -1,5 +1,5 @@
 """A course's scores as series over its timepoints, with change since baseline and since
-the previous timepoint, classified by the thresholds in INSTRUMENTS.md.
+the previous timepoint, classified by the thresholds in docs/scoring.md.
 
 Pure logic: rows in, plain data out.
 """
@@ -59,7 +59,7 @@ def build_series(score_rows: list[dict], psfs_baseline: dict[int, float | None])
     """Group score rows (ordered by timepoint) into series.
 
     The PSFS total is the mean over the baseline activities only, so an activity added
-    later never moves the course's PSFS change (INSTRUMENTS.md decision).
+    later never moves the course's PSFS change (docs/scoring.md, PSFS).
     """
     series: dict[tuple[str, str], Series] = {}
     for row in score_rows:

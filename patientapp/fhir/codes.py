@@ -1,6 +1,6 @@
 """Code systems and codes the FHIR resources use, in one place.
 
-External codes are used only where they are verified (INSTRUMENTS.md): LOINC for the
+External codes are used only where they are verified (docs/integration.md): LOINC for the
 ODI panel and score and for the NPRS. Everything else comes from the project's own
 code systems under the configured FHIR base, so a receiver never meets a guessed code.
 """
@@ -20,7 +20,7 @@ FLAG_CATEGORY = "http://terminology.hl7.org/CodeSystem/flag-category"
 LOINC_PANELS = {"odi": "97908-8"}
 LOINC_SCORES = {"odi": "97909-6", "nprs": "72514-3"}
 # NDI: LOINC 82226-2 / 82237-9 appear only in US sample data and are not verified on
-# loinc.org (INSTRUMENTS.md), so the NDI carries the project's own code only.
+# loinc.org (docs/integration.md), so the NDI carries the project's own code only.
 
 # The project's own score codes (CodeSystem "<base>/CodeSystem/scores").
 SCORE_CODES = {

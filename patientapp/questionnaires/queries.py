@@ -195,7 +195,7 @@ def _save_worse_alerts(db: Database, timepoint: dict, stamp: str) -> None:
 
 
 def psfs_baseline_means(db: Database, course_id: int) -> dict[int, float | None]:
-    """Per timepoint, the PSFS mean over the baseline activities only (INSTRUMENTS.md)."""
+    """Per timepoint, the PSFS mean over the baseline activities only (docs/scoring.md, PSFS)."""
     rows = db.query(
         "SELECT scores.timepoint_id, scores.value FROM scores"
         " JOIN psfs_activities ON psfs_activities.course_id = scores.course_id"

@@ -1,6 +1,6 @@
 """Signing webhook bodies: HMAC-SHA256 over the raw bytes, and the headers that go with them.
 
-Pure functions, no Flask. A receiver verifies with the same ``sign`` (see the README).
+Pure functions, no Flask. A receiver verifies with the same ``sign`` (see docs/integration.md).
 """
 
 from __future__ import annotations
