@@ -293,3 +293,19 @@ def test_the_gp_summary_names_the_top_odi_band_neutrally(client, db, content, cl
     page = client.get(f"/clinic/courses/{course_id}/summary").page
     assert "ekstrem funktionsnedsættelse" in page.text
     assert not FAIRBANK_WORDS.search(page.select_one("main").text)
+
+
+def test_the_advice_stays_on_the_home_page_until_the_clinic_has_dealt_with_it(client, db,
+                                                                              enrol, content):
+    course_id, token = enrol(consent="given")
+    answer_safety(client, token, {"constant_night_pain"}, content)
+    client.raw.post(f"/q/{token}/submit")
+    home = client.get(f"/q/{token}").page
+    box = home.select_one(".alert--urgent")
+    assert box is not None and "Kontakt din læge i dag" in box.text
+    assert box.select_one(f"a[href='/q/{token}/advice']") is not None
+    assert home.select_one("a[href='tel:+4511223344']") is not None
+    assert "Kontakt din læge i dag" in client.get(f"/q/{token}/advice").page.text
+    db.execute("UPDATE alerts SET acknowledged_at = '2026-01-01T00:00:00+00:00'"
+               " WHERE course_id = ?", [course_id])
+    assert client.get(f"/q/{token}").page.select_one(".alert--urgent") is None

@@ -73,6 +73,13 @@ def save_alarm_alerts(db: Database, timepoint: dict, items: list[dict]) -> int:
                                           now())
 
 
+def has_open_alarm(db: Database, timepoint_id: int) -> bool:
+    """An alarm answer at this timepoint that the clinic has not yet acknowledged."""
+    return bool(list(db.query(
+        "SELECT 1 FROM alerts WHERE timepoint_id = ? AND kind = 'alarm'"
+        " AND acknowledged_at IS NULL LIMIT 1", [timepoint_id])))
+
+
 def get_clinic_of_course(db: Database, course_id: int) -> dict:
     return next(db.query("SELECT clinics.* FROM clinics JOIN courses"
                          " ON courses.clinic_id = clinics.id WHERE courses.id = ?", [course_id]))

@@ -68,8 +68,13 @@ def show_home():
         return render_template("questionnaires/welcome.html", visit=visit,
                                form=forms.ConsentForm())
     timepoints = courses.list_timepoints(get_db(), visit.invitation["course_id"])
+    # The advice stays on the home page for as long as the clinic has not dealt with it.
+    level = _alarm_level(visit)
+    if level and not answers_db.has_open_alarm(get_db(), visit.timepoint["id"]):
+        level = None
     return render_template("questionnaires/home.html", visit=visit, timepoints=timepoints,
-                           next_step=visit.first_unanswered())
+                           next_step=visit.first_unanswered(), level=level,
+                           notice=_alarm_notice(visit) if level else None)
 
 
 @bp.post("/<token>/consent")
