@@ -3,8 +3,6 @@ and sending the patient their link. Validation is shared with the command line."
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -17,6 +15,7 @@ from ..db import get_db, write_transaction
 from ..notifications import addresses
 from ..notifications.manual import send_link_now
 from ..notifications.sending import outlets_from_config
+from ..timeutil import today
 from . import bp
 from .auth import admin_required, login_required
 from .views import audit, clinic_course, current_timepoint, links_held_back_message
@@ -42,7 +41,7 @@ def _form_values(fields: tuple[str, ...]) -> dict[str, str]:
 @login_required
 def enrol_patient():
     pathways = current_app.extensions["content"].pathways
-    values = {"language": "da", "first_visit": date.today().isoformat()}
+    values = {"language": "da", "first_visit": today().isoformat()}
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         values = _form_values(ENROL_FIELDS)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
@@ -14,6 +12,8 @@ from ..db import get_db
 from ..errors import too_many_requests
 from ..notifications import addresses
 from ..ratelimit import too_many
+from ..timeutil import iso, utcnow
+from ..timeutil import today as clinic_today
 from . import bp, forms, overview
 from . import queries as clinic_db
 from .auth import (
@@ -106,7 +106,7 @@ def list_patients():
     offset = max(request.args.get("offset", 0, type=int) or 0, 0)
     search = session.get("search", "")
     rows = clinic_db.list_courses(get_db(), g.clinician["clinic_id"], g.clinician["id"],
-                                  date.today().isoformat(), search, status, PAGE_SIZE + 1,
+                                  clinic_today().isoformat(), search, status, PAGE_SIZE + 1,
                                   offset)
     audit("view-patient-list", detail=status)
     held_back = not addresses.configured(accounts.get_clinic(get_db(), g.clinician["clinic_id"]))
@@ -194,10 +194,11 @@ def links_held_back_message() -> str:
 
 
 def current_timepoint(timepoints: list[dict]) -> dict | None:
-    """The first timepoint not yet answered whose link has not expired."""
-    today = date.today().isoformat()
-    return next((tp for tp in timepoints if not tp["submitted_at"]
-                 and tp["expires_at"][:10] >= today), None)
+    """The first timepoint not yet answered whose link has not expired (the patient's rule:
+    the moment, not the UTC date, so zones west of UTC agree too)."""
+    now = iso(utcnow())
+    return next((tp for tp in timepoints if not tp["submitted_at"] and tp["expires_at"] > now),
+                None)
 
 
 @bp.post("/courses/<int:course_id>/consent")
@@ -318,5 +319,5 @@ def show_overview():
         "clinician/overview.html",
         pathways=list(current_app.extensions["content"].pathways.values()),
         counts=overview.pathway_counts(db, clinic_id),
-        rates=overview.response_rates(db, clinic_id, date.today().isoformat()),
+        rates=overview.response_rates(db, clinic_id, clinic_today().isoformat()),
         outcomes=overview.outcomes(db, clinic_id))
