@@ -15,9 +15,10 @@ from .api.commands import create_api_key_command
 from .courses.commands import enrol_command, move_visit_command
 from .db import get_db, migrate
 from .demo import create_demo
-from .exports import list_score_rows, write_csv
+from .exports import write_csv
 from .fhir.commands import export_fhir_command
 from .notifications.commands import send_due_command
+from .queries import list_score_rows
 from .timeutil import today
 from .webhooks.commands import deliver_command, queue_webhooks_command
 

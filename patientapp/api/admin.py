@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 from ..clinician.auth import admin_required
 from ..clinician.views import audit, load_signed_in_clinician
 from ..db import get_db
-from ..exports import list_score_rows, write_csv
+from ..exports import write_csv
+from ..queries import list_score_rows
 from ..timeutil import today
 from . import admin_bp, queries
 from .forms import ApiKeyForm

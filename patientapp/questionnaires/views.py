@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from ..audit import record
 from ..courses import queries as courses
-from ..db import get_db
+from ..db import get_db, write_transaction
 from ..errors import too_many_requests
 from ..events import timepoint_submitted
 from ..notifications import alarms as alarm_notifications
@@ -78,9 +78,10 @@ def save_consent():
     form = forms.ConsentForm()
     if not form.validate():
         return render_template("questionnaires/welcome.html", visit=visit, form=form), 400
-    courses.record_consent(get_db(), visit.invitation["course_id"], form.consent.data)
-    record(get_db(), "patient", None, visit.invitation["clinic_id"], f"consent-{form.consent.data}",
-           "course", visit.invitation["course_id"])
+    with write_transaction(get_db()):
+        courses.record_consent(get_db(), visit.invitation["course_id"], form.consent.data)
+        record(get_db(), "patient", None, visit.invitation["clinic_id"],
+               f"consent-{form.consent.data}", "course", visit.invitation["course_id"])
     if visit.submitted:
         return redirect(url_for(".show_home"))
     return redirect(url_for(".answer_step", step_id=visit.steps[0].id))
@@ -141,9 +142,12 @@ def submit():
         flash(_("Please answer this question before you send your answers."), "error")
         return redirect(url_for(".answer_step", step_id=missing.id))
     sites = list(visit.pathway.nprs_sites)
-    if answers_db.submit(get_db(), visit.timepoint, sites, visit.safety_items()):
-        record(get_db(), "patient", None, visit.invitation["clinic_id"], "submit", "timepoint",
-               visit.timepoint["id"])
+    with write_transaction(get_db()):
+        submitted = answers_db.submit(get_db(), visit.timepoint, sites, visit.safety_items())
+        if submitted:
+            record(get_db(), "patient", None, visit.invitation["clinic_id"], "submit",
+                   "timepoint", visit.timepoint["id"])
+    if submitted:
         timepoint_submitted.send(current_app._get_current_object(),
                                  timepoint_id=visit.timepoint["id"])
     return redirect(url_for(".show_done"))
