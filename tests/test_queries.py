@@ -119,7 +119,8 @@ def test_deactivating_a_clinician_is_one_transaction(admin, db, clinic_id, audit
 
 
 @pytest.mark.parametrize(("url", "data", "table", "column"), [
-    ("/clinic/admin/settings", {"name": "Ny Klinik", "phone": "", "email": ""},
+    ("/clinic/admin/settings", {"name": "Ny Klinik", "phone": "", "email": "",
+                                "alert_emails": "vagt@ny-klinik.example", "alert_phones": ""},
      "clinics", "name"),
 ])
 def test_a_change_and_its_audit_entry_commit_together(admin, db, audit_fails, url, data, table,
