@@ -15,9 +15,11 @@ from .api.commands import create_api_key_command
 from .courses.commands import enrol_command, move_visit_command
 from .db import get_db, migrate
 from .demo import create_demo
-from .exports import list_score_rows, write_csv
+from .exports import write_csv
 from .fhir.commands import export_fhir_command
 from .notifications.commands import send_due_command
+from .queries import list_score_rows
+from .timeutil import today
 from .webhooks.commands import deliver_command, queue_webhooks_command
 
 
@@ -30,7 +32,7 @@ def demo_command(as_json: bool, password: str | None) -> None:
     db = get_db()
     migrate(db)
     result = create_demo(db, current_app.extensions["content"],
-                         current_app.config["BASE_URL"].rstrip("/"), date.today(),
+                         current_app.config["BASE_URL"].rstrip("/"), today(),
                          password or current_app.config.get("DEMO_PASSWORD"))
     if as_json:
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from .timeutil import DEFAULT_TIMEZONE, zone
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-only-not-secret"  # nosec B105  # noqa: S105 - a marker, refused in production
 
@@ -27,7 +29,9 @@ def defaults(instance_path: str) -> dict:
         "CONTENT_DIR": str(PROJECT_ROOT / "content"),
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
         "BABEL_DEFAULT_LOCALE": "da",
-        "BABEL_DEFAULT_TIMEZONE": "Europe/Copenhagen",
+        # The clinic's time zone: what "today", "due" and "expired" mean on both sides,
+        # and the zone times are shown in (BABEL_DEFAULT_TIMEZONE follows it).
+        "TIMEZONE": DEFAULT_TIMEZONE,
         "LANGUAGES": ["da", "en"],
         # How dates, times and numbers are written in each language: British English day
         # order and 24-hour clock for a Danish clinic's English readers.
@@ -97,6 +101,11 @@ def load(app: Flask, test_config: dict | None) -> None:
     if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 0:
         raise ConfigurationError("PATIENTAPP_PROXY_COUNT must be a whole number: how many "
                                  f"reverse proxies stand in front of the app (got {proxies!r}).")
+    try:
+        app.config["BABEL_DEFAULT_TIMEZONE"] = zone(app.config["TIMEZONE"]).key
+    except ValueError:
+        raise ConfigurationError("PATIENTAPP_TIMEZONE must be a time zone name such as "
+                                 f"Europe/Copenhagen (got {app.config['TIMEZONE']!r}).") from None
     if app.config["SESSION_COOKIE_SECURE"] is None:
         app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
     for key in ("DATABASE", "CONTENT_DIR", "BABEL_TRANSLATION_DIRECTORIES"):

@@ -91,7 +91,7 @@ class Questionnaire:
         Some questions (a history of cancer) only make sense once: asked again at every
         timepoint, a yes would raise the same alert over and over.
         """
-        return [item for item in self.data["items"] if pathway in item["pathways"]
+        return [item for item in self.data.get("items", []) if pathway in item["pathways"]
                 and (timepoint is None or timepoint in item.get("timepoints", [timepoint]))]
 
 
@@ -159,16 +159,18 @@ def load_questionnaire(path: Path) -> Questionnaire:
     return Questionnaire(id=instrument, locale=locale, kind=kind, data=data)
 
 
+# What must be the same in every language, per kind (the other kinds' wording may differ).
+KIND_SHAPES = {
+    "sections": lambda q: [(s["id"], "not_applicable" in s) for s in q.sections],
+    "safety": lambda q: [(i["id"], i["level"], tuple(i["pathways"]),
+                          tuple(i.get("timepoints", ()))) for i in q.items],
+}
+
+
 def _check_same_structure(by_locale: dict[str, Questionnaire]) -> None:
     """Both languages must ask the same questions, so answers mean the same in each."""
-    shapes = {}
-    for locale, q in by_locale.items():
-        if q.kind == "sections":
-            shapes[locale] = [(s["id"], "not_applicable" in s) for s in q.sections]
-        elif q.kind == "safety":
-            shapes[locale] = [(i["id"], i["level"], tuple(i["pathways"]),
-                               tuple(i.get("timepoints", ()))) for i in q.items]
-    if len({repr(s) for s in shapes.values()}) > 1:
+    shapes = [KIND_SHAPES.get(q.kind, lambda q: None)(q) for q in by_locale.values()]
+    if len({repr(s) for s in shapes}) > 1:
         first = next(iter(by_locale.values()))
         raise ContentError(first.id, "the Danish and English files ask different questions")
 

@@ -12,7 +12,6 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 
 import click
 from flask import Flask, current_app, g
@@ -20,6 +19,7 @@ from flask.cli import with_appcontext
 from sqlite_utils import Database
 
 from .migrations import migrations
+from .timeutil import iso, utcnow
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -93,7 +93,7 @@ def write_transaction(db: Database) -> Iterator[Database]:
 
 def now() -> str:
     """The current time as an ISO 8601 UTC string, the format every table stores."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return iso(utcnow())
 
 
 def migrate(db: Database) -> list[str]:

@@ -22,11 +22,11 @@ import math
 import os
 import sqlite3
 import threading
-import time
 
 from flask import Flask, current_app, request
 
 from .config import ConfigurationError
+from .timeutil import utcnow
 
 MAX_KEYS = 10_000  # beyond this, counts from past windows are dropped
 log = logging.getLogger(__name__)
@@ -150,7 +150,7 @@ def init_app(app: Flask) -> None:
 
 def now() -> float:
     """The limiter's clock; tests hold it still so a minute boundary never splits a test."""
-    return time.time()
+    return utcnow().timestamp()
 
 
 def limiter(shared: bool = True) -> FixedWindowLimiter | SharedWindowLimiter:

@@ -15,6 +15,7 @@ from wtforms import FieldList, RadioField
 
 from .config import ConfigurationError
 from .scoring import DISPLAY_DECIMALS, display
+from .timeutil import today
 
 
 def format_locale() -> str:
@@ -146,4 +147,4 @@ def init_app(app: Flask) -> None:
     app.add_template_global(score_text, "score_text")
     app.add_template_global(local_number, "local_number")
     app.add_template_global(local_percent, "local_percent")
-    app.add_template_global(lambda: date.today().isoformat(), "today_iso")
+    app.add_template_global(lambda: today().isoformat(), "today_iso")

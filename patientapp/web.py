@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
+from . import queries
 from .db import get_db
 
 bp = Blueprint("web", __name__)
@@ -20,8 +21,7 @@ def change_language():
     if language in current_app.config["LANGUAGES"]:
         session["lang"] = language
         if session.get("clinician_id"):  # remembered on the account for the next sign-in
-            get_db().execute("UPDATE clinicians SET language = ? WHERE id = ?",
-                             [language, session["clinician_id"]])
+            queries.save_clinician_language(get_db(), session["clinician_id"], language)
     target = request.form.get("next", "")
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
         target = url_for("web.show_index")
@@ -31,5 +31,5 @@ def change_language():
 @bp.get("/healthz")
 def health():
     """For load balancers and monitoring: the database answers."""
-    next(get_db().query("SELECT 1 AS ok"))
+    queries.check_database(get_db())
     return {"status": "ok"}

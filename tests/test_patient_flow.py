@@ -7,7 +7,7 @@ import json
 import pytest
 
 from patientapp.content import SECTION_IDS
-from patientapp.exports import list_score_rows
+from patientapp.queries import list_score_rows
 
 ODI_EXAMPLE = [1, 5, 4, 4, 3, 0, 1, 5, 3, 4]  # docs/scoring.md: 60
 

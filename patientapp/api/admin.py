@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,7 +10,9 @@ from flask_babel import gettext as _
 from ..clinician.auth import admin_required
 from ..clinician.views import audit, load_signed_in_clinician
 from ..db import get_db
-from ..exports import list_score_rows, write_csv
+from ..exports import write_csv
+from ..queries import list_score_rows
+from ..timeutil import today
 from . import admin_bp, queries
 from .forms import ApiKeyForm
 
@@ -55,6 +56,6 @@ def download_scores():
     out = io.StringIO()
     count = write_csv(list_score_rows(get_db(), clinic_id=g.clinician["clinic_id"]), out)
     audit("export-csv", detail=str(count))
-    filename = f"scores-{date.today().isoformat()}.csv"
+    filename = f"scores-{today().isoformat()}.csv"
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

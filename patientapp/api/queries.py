@@ -13,7 +13,7 @@ import secrets
 from sqlite_utils import Database
 
 from ..db import now
-from ..exports import list_score_rows
+from ..queries import list_score_rows
 from ..security import hash_token
 
 KEY_PREFIX = "pa_"

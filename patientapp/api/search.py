@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from ..timeutil import CLINIC_TZ, iso
+from ..timeutil import clinic_tz, iso
 
 # The patterns are also the OpenAPI document's: what one accepts, the other does. Dates are
 # spelled out month by month (leap days included) so that a value the document allows is
@@ -57,7 +57,7 @@ def only(given: Iterable[str], allowed: Iterable[str]) -> None:
 
 
 def _local_midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=CLINIC_TZ)
+    return datetime(day.year, day.month, day.day, tzinfo=clinic_tz())
 
 
 def _date_range(value: str) -> tuple[datetime, datetime]:

@@ -15,9 +15,9 @@ from sqlite_utils import Database
 from werkzeug.security import generate_password_hash
 
 from .. import accounts
-from ..db import now, write_transaction
 from ..security import hash_token
 from ..timeutil import iso, parse_moment, utcnow
+from . import queries as clinic_db
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -46,18 +46,13 @@ def attempt_sign_in(db: Database, email: str, password: str) -> tuple[dict | Non
 def _count_failure(db: Database, clinician: dict) -> None:
     failures = clinician["failed_logins"] + 1
     locked = iso(utcnow() + LOCKOUT) if failures >= MAX_FAILED_LOGINS else None
-    db.execute("UPDATE clinicians SET failed_logins = ?, locked_until = ? WHERE id = ?",
-               [0 if locked else failures, locked, clinician["id"]])
+    clinic_db.save_failed_logins(db, clinician["id"], 0 if locked else failures, locked)
 
 
 def start_session(db: Database, clinician: dict) -> None:
     """Rotate the session: nothing from before sign-in survives into it."""
     nonce = secrets.token_urlsafe(24)
-    with write_transaction(db):
-        db.execute("UPDATE clinicians SET failed_logins = 0, locked_until = NULL,"
-                   " last_login_at = ? WHERE id = ?", [now(), clinician["id"]])
-        db.execute("INSERT INTO clinician_sessions (clinician_id, nonce_hash, created_at)"
-                   " VALUES (?, ?, ?)", [clinician["id"], hash_token(nonce), now()])
+    clinic_db.save_session(db, clinician["id"], hash_token(nonce))
     lang = session.get("lang")
     session.clear()
     session.permanent = True
@@ -69,8 +64,7 @@ def start_session(db: Database, clinician: dict) -> None:
 def end_session(db: Database) -> None:
     """Sign this device out; the clinician's other devices stay signed in."""
     if session.get("nonce"):
-        db.execute("DELETE FROM clinician_sessions WHERE nonce_hash = ?",
-                   [hash_token(session["nonce"])])
+        clinic_db.delete_session(db, hash_token(session["nonce"]))
     lang = session.get("lang")
     session.clear()
     if lang:
@@ -79,7 +73,7 @@ def end_session(db: Database) -> None:
 
 def end_all_sessions(db: Database, clinician_id: int) -> None:
     """Sign a clinician out everywhere (deactivated account, new password)."""
-    db.execute("DELETE FROM clinician_sessions WHERE clinician_id = ?", [clinician_id])
+    clinic_db.delete_sessions(db, clinician_id)
 
 
 def load_clinician(db: Database) -> dict | None:
@@ -92,14 +86,11 @@ def load_clinician(db: Database) -> dict | None:
         end_session(db)
         session["expired"] = True
         return None
-    rows = list(db.query(
-        "SELECT clinicians.* FROM clinician_sessions JOIN clinicians ON clinicians.id ="
-        " clinician_sessions.clinician_id WHERE clinician_sessions.nonce_hash = ?"
-        " AND clinicians.id = ? AND clinicians.active = 1", [hash_token(nonce), clinician_id]))
-    if not rows:
+    clinician = clinic_db.get_session_clinician(db, hash_token(nonce), clinician_id)
+    if clinician is None:
         return None
     session["seen"] = iso(utcnow())
-    return rows[0]
+    return clinician
 
 
 def login_required(view):

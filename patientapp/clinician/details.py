@@ -7,10 +7,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlite_utils import Database
 
-from ..content import SECTION_IDS
 from ..courses import queries as courses
 from ..labels import ALERT_KINDS, SITES
-from ..questionnaires import flow
+from ..questionnaires import kinds
 from ..questionnaires import queries as answers_db
 from ..templating import local_date, score_text
 from . import queries as clinic_db
@@ -66,37 +65,8 @@ def answer_rows(db: Database, course: dict, responses: list[dict]) -> list[dict]
         q = _content().questionnaire(response["instrument"], _locale())
         groups.append({"timepoint": response["timepoint"], "title": q.title,
                        "submitted_at": response["submitted_at"],
-                       "rows": _rows(q, response["answers"], pathway)})
+                       "rows": kinds.answer_rows(q, response["answers"], pathway)})
     return groups
-
-
-def _rows(q, answers: dict, pathway) -> list[tuple[str, str, str | None]]:
-    """(question, answer text, score) for one response."""
-    if q.kind == "sections":
-        rows = []
-        for number, section_id in enumerate(SECTION_IDS[q.id], start=1):
-            value = answers.get(section_id)
-            section = q.section(number)
-            if value == flow.NOT_APPLICABLE:
-                rows.append((section["title"], section.get("not_applicable", ""), None))
-            elif isinstance(value, int):
-                rows.append((section["title"], section["options"][value], str(value)))
-            else:
-                rows.append((section["title"], "–", None))
-        return rows
-    if q.kind == "nprs":
-        return [(q.sites[site]["label"], "", _text(answers.get(site)))
-                for site in pathway.nprs_sites]
-    if q.kind == "psfs":
-        ratings = answers.get("ratings") or {}
-        return [(text, "", _text(ratings.get(str(n))))
-                for n, text in enumerate(answers.get("activities") or [], start=1)]
-    return [(item["question"], answers[item["id"]], None)
-            for item in q.safety_items(pathway.id) if item["id"] in answers]
-
-
-def _text(value) -> str | None:
-    return None if value is None else str(value)
 
 
 def alert_text(alert: dict) -> str:

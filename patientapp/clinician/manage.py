@@ -3,13 +3,11 @@ and sending the patient their link. Validation is shared with the command line."
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from .. import accounts
+from .. import queries
 from ..courses import queries as courses
 from ..courses.contact import ContactError, normalise_email, normalise_phone
 from ..courses.enrolment import Problem, check_enrolment, parse_iso_date
@@ -17,6 +15,7 @@ from ..db import get_db, write_transaction
 from ..notifications import addresses
 from ..notifications.manual import send_link_now
 from ..notifications.sending import outlets_from_config
+from ..timeutil import today
 from . import bp
 from .auth import admin_required, login_required
 from .views import audit, clinic_course, current_timepoint, links_held_back_message
@@ -42,7 +41,7 @@ def _form_values(fields: tuple[str, ...]) -> dict[str, str]:
 @login_required
 def enrol_patient():
     pathways = current_app.extensions["content"].pathways
-    values = {"language": "da", "first_visit": date.today().isoformat()}
+    values = {"language": "da", "first_visit": today().isoformat()}
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         values = _form_values(ENROL_FIELDS)
@@ -50,9 +49,10 @@ def enrol_patient():
         if enrolment:
             patient = courses.NewPatient(g.clinician["clinic_id"], enrolment.name,
                                          enrolment.email, enrolment.phone, enrolment.language)
-            course_id = courses.enrol(get_db(), patient, pathways[enrolment.pathway],
-                                      enrolment.first_visit, enrolment.referral_date)
-            audit("enrol-patient", "course", course_id)
+            with write_transaction(get_db()):
+                course_id = courses.enrol(get_db(), patient, pathways[enrolment.pathway],
+                                          enrolment.first_visit, enrolment.referral_date)
+                audit("enrol-patient", "course", course_id)
             flash(_("The patient is enrolled. Invitations go out before each consultation."))
             return redirect(url_for(".show_course", course_id=course_id))
         errors = _translated(problems)
@@ -70,15 +70,18 @@ def edit_course(course_id: int):
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         values = _form_values(("name", "email", "phone", "language"))
-        errors = _save_contact(course, values)
+        errors, clean = _check_contact(values)
         if not errors:
-            audit("edit-contact", "course", course_id)
+            with write_transaction(get_db()):
+                courses.save_contact_details(get_db(), course["patient_id"], clean["name"],
+                                             clean["email"], clean["phone"], clean["language"])
+                audit("edit-contact", "course", course_id)
             flash(_("The contact details have been saved."))
             return redirect(url_for(".edit_course", course_id=course_id))
     return _render_edit(course, values, errors, {}, {})
 
 
-def _save_contact(course: dict, values: dict) -> dict[str, list[str]]:
+def _check_contact(values: dict) -> tuple[dict[str, list[str]], dict]:
     errors: dict[str, list[str]] = {}
     clean = {"name": values["name"].strip(), "language": values["language"]}
     if not clean["name"] or len(clean["name"]) > 200:
@@ -90,11 +93,7 @@ def _save_contact(course: dict, values: dict) -> dict[str, list[str]]:
             clean[field] = normalise(values[field])
         except ContactError as error:
             errors[field] = [_(str(error))]
-    if not errors:
-        get_db().execute("UPDATE patients SET name = ?, email = ?, phone = ?, language = ?"
-                         " WHERE id = ?", [clean["name"], clean["email"], clean["phone"],
-                                           clean["language"], course["patient_id"]])
-    return errors
+    return errors, clean
 
 
 def _render_edit(course, values, errors, dates, date_errors, status=None):
@@ -123,6 +122,8 @@ def move_visits(course_id: int):
             with write_transaction(get_db()):
                 for key, day in moved.items():
                     courses.move_visit(get_db(), course_id, pathway, key, day)
+                if moved:
+                    audit("move-visits", "course", course_id, ", ".join(sorted(moved)))
         except courses.CourseError as error:
             date_errors[next(iter(moved))] = _(error.message, **error.params)
     if date_errors:
@@ -130,7 +131,6 @@ def move_visits(course_id: int):
                   "phone": course["phone"], "language": course["language"]}
         return _render_edit(course, values, {}, dates, date_errors)
     if moved:
-        audit("move-visits", "course", course_id, ", ".join(sorted(moved)))
         flash(_("The dates have been changed. Invitations not yet sent follow the new dates."))
     return redirect(url_for(".show_course", course_id=course_id))
 
@@ -156,8 +156,11 @@ def end_course(course_id: int):
     if request.form.get("confirm") != "yes":
         flash(_("Tick the box to confirm that the course should end."), "error")
         return redirect(url_for(".edit_course", course_id=course_id) + "#end")
-    if courses.end_course(get_db(), course_id):
-        audit("end-course", "course", course_id)
+    with write_transaction(get_db()):
+        ended = courses.end_course(get_db(), course_id)
+        if ended:
+            audit("end-course", "course", course_id)
+    if ended:
         flash(_("The course has ended. No more invitations will be sent."))
     return redirect(url_for(".show_course", course_id=course_id))
 
@@ -175,7 +178,7 @@ def send_link(course_id: int):
         flash(_("The patient has no e-mail address or mobile number. Create a link and give "
                 "it to them instead."), "error")
         return redirect(url_for(".show_course", course_id=course_id))
-    clinic = accounts.get_clinic(db, course["clinic_id"])
+    clinic = queries.get_clinic(db, course["clinic_id"])
     if not addresses.configured(clinic):
         flash(links_held_back_message(), "error")
         return redirect(url_for(".show_course", course_id=course_id))
@@ -195,7 +198,7 @@ def send_link(course_id: int):
 def edit_clinic():
     """The clinic's name, phone and e-mail: shown to patients and in every message."""
     db = get_db()
-    clinic = accounts.get_clinic(db, g.clinician["clinic_id"])
+    clinic = queries.get_clinic(db, g.clinician["clinic_id"])
     values = {key: clinic[key] for key in CLINIC_FIELDS}
     for key in ("alert_emails", "alert_phones"):
         values[key] = ", ".join(addresses.split_addresses(values[key]))
@@ -204,8 +207,9 @@ def edit_clinic():
         values = _form_values(CLINIC_FIELDS)
         errors, clean = _check_clinic(values)
         if not errors:
-            accounts.save_clinic_settings(db, clinic["id"], clean)
-            audit("edit-clinic-settings")
+            with write_transaction(db):
+                queries.save_clinic_settings(db, clinic["id"], clean)
+                audit("edit-clinic-settings")
             flash(_("The clinic's details have been saved."))
             return redirect(url_for(".edit_clinic"))
     return render_template("clinician/settings.html", values=values, errors=errors), \

@@ -1,7 +1,7 @@
 """Clinic overview: activity, response rates and outcomes per pathway.
 
-Three queries for the whole clinic, then pure arithmetic: it stays fast with thousands
-of courses.
+Three queries for the whole clinic (in queries.py), then pure arithmetic: it stays fast
+with thousands of courses.
 """
 
 from __future__ import annotations
@@ -11,52 +11,17 @@ from collections import defaultdict
 from sqlite_utils import Database
 
 from .. import scoring
-
-RESPONSE_SQL = """
-SELECT courses.pathway, timepoints.key, timepoints.position,
-  count(*) AS invited, count(timepoints.submitted_at) AS answered
-FROM timepoints JOIN courses ON courses.id = timepoints.course_id
-WHERE courses.clinic_id = ? AND timepoints.send_at <= ?
-GROUP BY courses.pathway, timepoints.key ORDER BY courses.pathway, timepoints.position
-"""
-
-COUNTS_SQL = """
-SELECT pathway, sum(status = 'active') AS active, sum(status = 'ended') AS ended,
-  count(*) AS total FROM courses WHERE clinic_id = ? GROUP BY pathway
-"""
-
-# Baseline and final values per course and headline series; PSFS over baseline activities.
-OUTCOME_SQL = """
-WITH headline AS (
-  SELECT scores.course_id, scores.instrument, scores.item, timepoints.key,
-    timepoints.is_final, scores.value
-  FROM scores JOIN timepoints ON timepoints.id = scores.timepoint_id
-  JOIN courses ON courses.id = scores.course_id
-  WHERE courses.clinic_id = :clinic AND scores.valid = 1
-    AND (timepoints.key = 'baseline' OR timepoints.is_final = 1)
-    AND NOT (scores.instrument = 'psfs')
-  UNION ALL
-  SELECT scores.course_id, 'psfs', '', timepoints.key, timepoints.is_final, avg(scores.value)
-  FROM scores JOIN timepoints ON timepoints.id = scores.timepoint_id
-  JOIN courses ON courses.id = scores.course_id
-  JOIN psfs_activities ON psfs_activities.course_id = scores.course_id
-    AND CAST(psfs_activities.position AS TEXT) = scores.item AND psfs_activities.baseline = 1
-  WHERE courses.clinic_id = :clinic AND scores.instrument = 'psfs' AND scores.value IS NOT NULL
-    AND (timepoints.key = 'baseline' OR timepoints.is_final = 1)
-  GROUP BY scores.course_id, timepoints.id
-)
-SELECT headline.*, courses.pathway FROM headline JOIN courses ON courses.id = headline.course_id
-"""
+from . import queries as clinic_db
 
 
 def pathway_counts(db: Database, clinic_id: int) -> dict[str, dict]:
-    return {row["pathway"]: row for row in db.query(COUNTS_SQL, [clinic_id])}
+    return {row["pathway"]: row for row in clinic_db.list_pathway_counts(db, clinic_id)}
 
 
 def response_rates(db: Database, clinic_id: int, today: str) -> dict[str, list[dict]]:
     """Per pathway and timepoint: links due so far and how many were answered."""
     rates: dict[str, list[dict]] = defaultdict(list)
-    for row in db.query(RESPONSE_SQL, [clinic_id, today]):
+    for row in clinic_db.list_response_counts(db, clinic_id, today):
         rates[row["pathway"]].append({**row, "rate": row["answered"] / row["invited"]})
     return dict(rates)
 
@@ -84,4 +49,4 @@ def improvement_shares(rows: list[dict]) -> dict[str, dict[tuple[str, str], dict
 
 
 def outcomes(db: Database, clinic_id: int) -> dict[str, dict]:
-    return improvement_shares(list(db.query(OUTCOME_SQL, {"clinic": clinic_id})))
+    return improvement_shares(clinic_db.list_outcome_values(db, clinic_id))

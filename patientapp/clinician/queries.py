@@ -6,7 +6,7 @@ import json
 
 from sqlite_utils import Database
 
-from ..db import now
+from ..db import now, write_transaction
 
 # One query for the whole list. The CASE puts what needs action first: an alarm, then
 # worsening, then other alerts, new answers, unanswered questionnaires, then the rest.
@@ -90,14 +90,16 @@ def list_alerts(db: Database, course_id: int) -> list[dict]:
 def acknowledge_alert(db: Database, clinic_id: int, alert_id: int,
                       clinician_id: int) -> int | None:
     """Acknowledge an alert of this clinic; returns its course id, or None if not ours."""
-    rows = list(db.query(
-        "SELECT alerts.id, alerts.course_id FROM alerts JOIN courses ON courses.id ="
-        " alerts.course_id WHERE alerts.id = ? AND courses.clinic_id = ?", [alert_id, clinic_id]))
-    if not rows:
-        return None
-    db.execute("UPDATE alerts SET acknowledged_at = coalesce(acknowledged_at, ?),"
-               " acknowledged_by = coalesce(acknowledged_by, ?) WHERE id = ?",
-               [now(), clinician_id, alert_id])
+    with write_transaction(db):
+        rows = list(db.query(
+            "SELECT alerts.id, alerts.course_id FROM alerts JOIN courses ON courses.id ="
+            " alerts.course_id WHERE alerts.id = ? AND courses.clinic_id = ?",
+            [alert_id, clinic_id]))
+        if not rows:
+            return None
+        db.execute("UPDATE alerts SET acknowledged_at = coalesce(acknowledged_at, ?),"
+                   " acknowledged_by = coalesce(acknowledged_by, ?) WHERE id = ?",
+                   [now(), clinician_id, alert_id])
     return rows[0]["course_id"]
 
 
@@ -141,3 +143,92 @@ def list_clinicians(db: Database, clinic_id: int) -> list[dict]:
     return list(db.query("SELECT id, email, name, role, active, language, last_login_at,"
                          " locked_until FROM clinicians WHERE clinic_id = ? ORDER BY name",
                          [clinic_id]))
+
+
+def set_clinician_active(db: Database, clinician_id: int, active: bool) -> None:
+    db.execute("UPDATE clinicians SET active = ? WHERE id = ?", [int(active), clinician_id])
+
+
+# --- sign-in: failed attempts and sessions -------------------------------------------
+
+def save_failed_logins(db: Database, clinician_id: int, failures: int,
+                       locked_until: str | None) -> None:
+    db.execute("UPDATE clinicians SET failed_logins = ?, locked_until = ? WHERE id = ?",
+               [failures, locked_until, clinician_id])
+
+
+def save_session(db: Database, clinician_id: int, nonce_hash: str) -> None:
+    """A signed-in device: the sign-in also clears failed attempts and a lock-out."""
+    with write_transaction(db):
+        db.execute("UPDATE clinicians SET failed_logins = 0, locked_until = NULL,"
+                   " last_login_at = ? WHERE id = ?", [now(), clinician_id])
+        db.execute("INSERT INTO clinician_sessions (clinician_id, nonce_hash, created_at)"
+                   " VALUES (?, ?, ?)", [clinician_id, nonce_hash, now()])
+
+
+def delete_session(db: Database, nonce_hash: str) -> None:
+    db.execute("DELETE FROM clinician_sessions WHERE nonce_hash = ?", [nonce_hash])
+
+
+def delete_sessions(db: Database, clinician_id: int) -> None:
+    db.execute("DELETE FROM clinician_sessions WHERE clinician_id = ?", [clinician_id])
+
+
+def get_session_clinician(db: Database, nonce_hash: str, clinician_id: int) -> dict | None:
+    """The active clinician signed in on the device holding this session nonce."""
+    rows = list(db.query(
+        "SELECT clinicians.* FROM clinician_sessions JOIN clinicians ON clinicians.id ="
+        " clinician_sessions.clinician_id WHERE clinician_sessions.nonce_hash = ?"
+        " AND clinicians.id = ? AND clinicians.active = 1", [nonce_hash, clinician_id]))
+    return rows[0] if rows else None
+
+
+# --- the clinic overview -------------------------------------------------------------
+
+RESPONSE_SQL = """
+SELECT courses.pathway, timepoints.key, timepoints.position,
+  count(*) AS invited, count(timepoints.submitted_at) AS answered
+FROM timepoints JOIN courses ON courses.id = timepoints.course_id
+WHERE courses.clinic_id = ? AND timepoints.send_at <= ?
+GROUP BY courses.pathway, timepoints.key ORDER BY courses.pathway, timepoints.position
+"""
+
+COUNTS_SQL = """
+SELECT pathway, sum(status = 'active') AS active, sum(status = 'ended') AS ended,
+  count(*) AS total FROM courses WHERE clinic_id = ? GROUP BY pathway
+"""
+
+# Baseline and final values per course and headline series; PSFS over baseline activities.
+OUTCOME_SQL = """
+WITH headline AS (
+  SELECT scores.course_id, scores.instrument, scores.item, timepoints.key,
+    timepoints.is_final, scores.value
+  FROM scores JOIN timepoints ON timepoints.id = scores.timepoint_id
+  JOIN courses ON courses.id = scores.course_id
+  WHERE courses.clinic_id = :clinic AND scores.valid = 1
+    AND (timepoints.key = 'baseline' OR timepoints.is_final = 1)
+    AND NOT (scores.instrument = 'psfs')
+  UNION ALL
+  SELECT scores.course_id, 'psfs', '', timepoints.key, timepoints.is_final, avg(scores.value)
+  FROM scores JOIN timepoints ON timepoints.id = scores.timepoint_id
+  JOIN courses ON courses.id = scores.course_id
+  JOIN psfs_activities ON psfs_activities.course_id = scores.course_id
+    AND CAST(psfs_activities.position AS TEXT) = scores.item AND psfs_activities.baseline = 1
+  WHERE courses.clinic_id = :clinic AND scores.instrument = 'psfs' AND scores.value IS NOT NULL
+    AND (timepoints.key = 'baseline' OR timepoints.is_final = 1)
+  GROUP BY scores.course_id, timepoints.id
+)
+SELECT headline.*, courses.pathway FROM headline JOIN courses ON courses.id = headline.course_id
+"""
+
+
+def list_pathway_counts(db: Database, clinic_id: int) -> list[dict]:
+    return list(db.query(COUNTS_SQL, [clinic_id]))
+
+
+def list_response_counts(db: Database, clinic_id: int, today: str) -> list[dict]:
+    return list(db.query(RESPONSE_SQL, [clinic_id, today]))
+
+
+def list_outcome_values(db: Database, clinic_id: int) -> list[dict]:
+    return list(db.query(OUTCOME_SQL, {"clinic": clinic_id}))

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from .. import accounts
+from .. import accounts, queries
 from ..audit import record
 from ..courses import queries as courses
-from ..db import get_db
+from ..db import get_db, write_transaction
 from ..errors import too_many_requests
 from ..notifications import addresses
 from ..ratelimit import too_many
+from ..timeutil import iso, utcnow
+from ..timeutil import today as clinic_today
 from . import bp, forms, overview
 from . import queries as clinic_db
 from .auth import (
@@ -37,9 +37,7 @@ def load_signed_in_clinician():
     g.clinician = load_clinician(db)
     if g.clinician:
         g.user_locale = g.clinician["language"]
-        clinic = next(db.query("SELECT name FROM clinics WHERE id = ?",
-                               [g.clinician["clinic_id"]]))
-        g.clinic_name = clinic["name"]
+        g.clinic_name = queries.get_clinic(db, g.clinician["clinic_id"])["name"]
 
 
 def audit(action: str, object_type: str = "", object_id: int | None = None,
@@ -80,8 +78,9 @@ def sign_in():
         too_many("sign-in", "SIGN_IN_FAILURE_LIMIT")
         record(get_db(), "anonymous", None, None, f"sign-in-{problem}")
         return render_template("clinician/sign_in.html", form=form), 401
-    start_session(get_db(), clinician)
-    record(get_db(), "clinician", clinician["id"], clinician["clinic_id"], "sign-in")
+    with write_transaction(get_db()):
+        start_session(get_db(), clinician)
+        record(get_db(), "clinician", clinician["id"], clinician["clinic_id"], "sign-in")
     target = request.args.get("next", "")
     if not target.startswith("/clinic/") or target.startswith("//"):
         target = url_for(".list_patients")
@@ -106,10 +105,10 @@ def list_patients():
     offset = max(request.args.get("offset", 0, type=int) or 0, 0)
     search = session.get("search", "")
     rows = clinic_db.list_courses(get_db(), g.clinician["clinic_id"], g.clinician["id"],
-                                  date.today().isoformat(), search, status, PAGE_SIZE + 1,
+                                  clinic_today().isoformat(), search, status, PAGE_SIZE + 1,
                                   offset)
     audit("view-patient-list", detail=status)
-    held_back = not addresses.configured(accounts.get_clinic(get_db(), g.clinician["clinic_id"]))
+    held_back = not addresses.configured(queries.get_clinic(get_db(), g.clinician["clinic_id"]))
     return render_template("clinician/patients.html", rows=rows[:PAGE_SIZE], status=status,
                            links_held_back=links_held_back_message() if held_back else None,
                            search=search, offset=offset, more=len(rows) > PAGE_SIZE,
@@ -159,12 +158,14 @@ def show_answers(course_id: int):
 @bp.post("/alerts/<int:alert_id>/acknowledge")
 @login_required
 def acknowledge_alert(alert_id: int):
-    course_id = clinic_db.acknowledge_alert(get_db(), g.clinician["clinic_id"], alert_id,
-                                            g.clinician["id"])
+    with write_transaction(get_db()):
+        course_id = clinic_db.acknowledge_alert(get_db(), g.clinician["clinic_id"], alert_id,
+                                                g.clinician["id"])
+        if course_id is not None:
+            audit("acknowledge-alert", "alert", alert_id)
     if course_id is None:
         audit("denied-alert", "alert", alert_id)
         abort(404)
-    audit("acknowledge-alert", "alert", alert_id)
     flash(_("Alert acknowledged."))
     return redirect(url_for(".show_course", course_id=course_id) + "#alerts")
 
@@ -179,11 +180,12 @@ def create_link(course_id: int):
     if timepoint is None:
         flash(_("There is no questionnaire left to answer in this course."), "error")
         return redirect(url_for(".show_course", course_id=course_id))
-    if not addresses.configured(accounts.get_clinic(db, course["clinic_id"])):
+    if not addresses.configured(queries.get_clinic(db, course["clinic_id"])):
         flash(links_held_back_message(), "error")
         return redirect(url_for(".show_course", course_id=course_id))
-    token = courses.create_invitation(db, timepoint)
-    audit("create-link", "timepoint", timepoint["id"])
+    with write_transaction(db):
+        token = courses.create_invitation(db, timepoint)
+        audit("create-link", "timepoint", timepoint["id"])
     link = f"{current_app.config['BASE_URL'].rstrip('/')}/q/{token}"
     return render_template("clinician/link.html", course=course, link=link, timepoint=timepoint)
 
@@ -194,10 +196,11 @@ def links_held_back_message() -> str:
 
 
 def current_timepoint(timepoints: list[dict]) -> dict | None:
-    """The first timepoint not yet answered whose link has not expired."""
-    today = date.today().isoformat()
-    return next((tp for tp in timepoints if not tp["submitted_at"]
-                 and tp["expires_at"][:10] >= today), None)
+    """The first timepoint not yet answered whose link has not expired (the patient's rule:
+    the moment, not the UTC date, so zones west of UTC agree too)."""
+    now = iso(utcnow())
+    return next((tp for tp in timepoints if not tp["submitted_at"] and tp["expires_at"] > now),
+                None)
 
 
 @bp.post("/courses/<int:course_id>/consent")
@@ -206,9 +209,10 @@ def record_paper_consent(course_id: int):
     clinic_course(course_id)
     form = forms.PaperConsentForm()
     if form.validate():
-        courses.record_consent(get_db(), course_id, form.consent.data, "paper",
-                               g.clinician["id"])
-        audit(f"consent-{form.consent.data}-paper", "course", course_id)
+        with write_transaction(get_db()):
+            courses.record_consent(get_db(), course_id, form.consent.data, "paper",
+                                   g.clinician["id"])
+            audit(f"consent-{form.consent.data}-paper", "course", course_id)
         flash(_("The patient's decision has been recorded."))
     else:
         flash(_("Choose what the patient decided."), "error")
@@ -224,14 +228,15 @@ def gp_summary(course_id: int):
     db = get_db()
     form = forms.GpNoteForm()
     if form.validate_on_submit():
-        clinic_db.save_gp_note(db, course_id, form.note.data or "", g.clinician["id"])
-        audit("edit-gp-note", "course", course_id)
+        with write_transaction(db):
+            clinic_db.save_gp_note(db, course_id, form.note.data or "", g.clinician["id"])
+            audit("edit-gp-note", "course", course_id)
         flash(_("The note has been saved."))
         return redirect(url_for(".gp_summary", course_id=course_id))
     if request.method == "GET":
         form.note.data = clinic_db.get_gp_note(db, course_id)
     audit("view-gp-summary", "course", course_id)
-    clinic = next(db.query("SELECT * FROM clinics WHERE id = ?", [course["clinic_id"]]))
+    clinic = queries.get_clinic(db, course["clinic_id"])
     return render_template("clinician/summary.html", course=course, form=form, clinic=clinic,
                            **course_context(db, course)), 400 if form.errors else 200
 
@@ -283,10 +288,12 @@ def set_clinician_active(clinician_id: int):
     if clinician_id == g.clinician["id"]:
         flash(_("You cannot deactivate your own account."), "error")
         return redirect(url_for(".manage_clinicians"))
-    active = 0 if target["active"] else 1
-    db.execute("UPDATE clinicians SET active = ? WHERE id = ?", [active, clinician_id])
-    end_all_sessions(db, clinician_id)
-    audit("activate-clinician" if active else "deactivate-clinician", "clinician", clinician_id)
+    active = not target["active"]
+    with write_transaction(db):
+        clinic_db.set_clinician_active(db, clinician_id, active)
+        end_all_sessions(db, clinician_id)
+        audit("activate-clinician" if active else "deactivate-clinician", "clinician",
+              clinician_id)
     return redirect(url_for(".manage_clinicians"))
 
 
@@ -298,10 +305,12 @@ def change_password():
         if not accounts.password_matches(g.clinician, form.current.data):
             form.current.errors = [_("That is not your current password.")]
         else:
-            accounts.set_password(get_db(), g.clinician["id"], form.new.data)
-            end_all_sessions(get_db(), g.clinician["id"])  # a stolen session dies here
-            start_session(get_db(), g.clinician)
-            audit("change-password")
+            new_hash = accounts.hash_password(form.new.data)  # slow: before the write lock
+            with write_transaction(get_db()):  # the new password and its effects, or nothing
+                queries.save_password_hash(get_db(), g.clinician["id"], new_hash)
+                end_all_sessions(get_db(), g.clinician["id"])  # a stolen session dies here
+                start_session(get_db(), g.clinician)
+                audit("change-password")
             flash(_("Your password has been changed."))
             return redirect(url_for(".list_patients"))
     status = 400 if request.method == "POST" else 200
@@ -318,5 +327,5 @@ def show_overview():
         "clinician/overview.html",
         pathways=list(current_app.extensions["content"].pathways.values()),
         counts=overview.pathway_counts(db, clinic_id),
-        rates=overview.response_rates(db, clinic_id, date.today().isoformat()),
+        rates=overview.response_rates(db, clinic_id, clinic_today().isoformat()),
         outcomes=overview.outcomes(db, clinic_id))

@@ -207,6 +207,12 @@ def touch_invitation(db: Database, invitation_id: int) -> None:
     db.execute("UPDATE invitations SET last_used_at = ? WHERE id = ?", [now(), invitation_id])
 
 
+def save_contact_details(db: Database, patient_id: int, name: str, email: str, phone: str,
+                         language: str) -> None:
+    db.execute("UPDATE patients SET name = ?, email = ?, phone = ?, language = ? WHERE id = ?",
+               [name, email, phone, language, patient_id])
+
+
 def set_patient_language(db: Database, patient_id: int, language: str) -> None:
     db.execute("UPDATE patients SET language = ? WHERE id = ?", [language, patient_id])
 

@@ -7,7 +7,7 @@ from flask_babel import get_locale
 
 from ..db import get_db
 from ..library import library
-from ..timeutil import local_date, parse_date, utcnow
+from ..timeutil import parse_date, today
 from . import queries, reading
 
 
@@ -16,7 +16,7 @@ def course_reading_summary(course: dict) -> dict:
     modules = library(current_app.extensions["content"]).modules_for(course["pathway"],
                                                                      str(get_locale()))
     items = reading.reading_list(modules, parse_date(course["first_visit"]),
-                                 local_date(utcnow()), queries.list_reads(get_db(),
+                                 today(), queries.list_reads(get_db(),
                                                                           course["id"]))
     opened = [i for i in items if i.unlocked]
     return {"items": items, "opened": len(opened), "read": sum(i.read for i in opened)}

@@ -17,7 +17,7 @@ from ..db import get_db
 from ..library import library
 from ..questionnaires.views import add_token, load_invitation, pull_token
 from ..templating import local_date as format_day
-from ..timeutil import local_date, parse_date, utcnow
+from ..timeutil import parse_date, today
 from . import bp, queries, reading
 
 bp.url_value_preprocessor(pull_token)
@@ -31,7 +31,7 @@ def _reading_list() -> list[reading.ReadingItem]:
     modules = library(current_app.extensions["content"]).modules_for(invitation["pathway"],
                                                                      str(get_locale()))
     return reading.reading_list(modules, parse_date(course["first_visit"]),
-                                local_date(utcnow()),
+                                today(),
                                 queries.list_reads(get_db(), invitation["course_id"]))
 
 

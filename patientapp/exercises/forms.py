@@ -27,7 +27,7 @@ from wtforms.validators import (
 
 from ..formfields import radio, strip
 from ..library import Exercise
-from ..timeutil import local_date, utcnow
+from ..timeutil import today as clinic_today
 from .adherence import SESSION_STATUSES
 from .queries import DOSAGE_COLUMNS, LogEntry, PlanItem
 
@@ -75,7 +75,7 @@ def recent_day(form, field) -> None:
         day = date.fromisoformat(field.data)
     except ValueError:
         raise ValidationError(MESSAGES["date"]) from None
-    today = local_date(utcnow())
+    today = clinic_today()
     # One day ahead allowed: a phone's clock may be in a time zone east of the clinic's.
     if not today - timedelta(days=LOG_DAYS_BACK) <= day <= today + timedelta(days=1):
         raise ValidationError(MESSAGES["date"])
@@ -110,7 +110,7 @@ class LogForm(FlaskForm):
         return LogEntry(
             exercise_id=exercise_id, status=self.status.data,
             logged_on=date.fromisoformat(self.logged_on.data) if self.logged_on.data
-            else local_date(utcnow()),
+            else clinic_today(),
             pain=self.pain.data if done else None,
             effort=int(self.effort.data) if done else None,
             client_id=self.client_id.data or None)

@@ -9,12 +9,12 @@ from flask_babel import get_locale
 
 from ..db import get_db
 from ..library import Exercise, library
-from ..timeutil import local_date, utcnow
+from ..timeutil import today
 from . import adherence, queries
 
 
 def clinic_today() -> date:
-    return local_date(utcnow())
+    return today()
 
 
 def exercise_in(exercise_id: str, locale: str | None = None) -> Exercise | None:

@@ -13,7 +13,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..db import get_db
-from ..timeutil import CLINIC_TZ, parse_now_option
+from ..timeutil import clinic_tz, parse_now_option
 from . import due
 from .backends import BackendConfigError
 from .sending import Report, outlets_from_config, send_due
@@ -33,8 +33,8 @@ def _describe(report: Report, now: datetime) -> list[str]:
         lines.append(f"{report.interrupted} message(s) left unfinished by an earlier run were "
                      "not sent again (delivery unknown); the clinic is shown them.")
     if report.outside_hours:
-        local = now.astimezone(CLINIC_TZ).strftime("%H:%M")
-        lines.append(f"It is {local} in {CLINIC_TZ.key}, outside sending hours "
+        local = now.astimezone(clinic_tz()).strftime("%H:%M")
+        lines.append(f"It is {local} in {clinic_tz().key}, outside sending hours "
                      f"({due.SEND_FROM:%H:%M}-{due.SEND_UNTIL:%H:%M}): nothing sent.")
         return lines
     lines.append(f"Sent {report.sent} message(s); {report.retrying} failed and will be retried; "

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from ..timeutil import CLINIC_TZ, iso, local_date, parse_moment
+from ..timeutil import clinic_tz, iso, local_date, parse_moment
 
 # Patients are not messaged at night; a run outside these hours sends nothing.
 SEND_FROM, SEND_UNTIL = time(8, 0), time(20, 0)
@@ -43,7 +43,7 @@ def idempotency_key(timepoint_id: int, kind: str, channel: str) -> str:
 
 
 def within_sending_hours(moment: datetime) -> bool:
-    return SEND_FROM <= moment.astimezone(CLINIC_TZ).time() < SEND_UNTIL
+    return SEND_FROM <= moment.astimezone(clinic_tz()).time() < SEND_UNTIL
 
 
 def channels(email: str, phone: str) -> list[tuple[str, str]]:

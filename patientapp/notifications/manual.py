@@ -8,8 +8,7 @@ from sqlite_utils import Database
 
 from ..courses import queries as courses
 from ..courses.enrolment import last_day
-from ..db import now
-from . import backends, due
+from . import backends, due, queries
 from .messages import Details, render_email, render_sms
 from .sending import Outlets
 
@@ -37,18 +36,6 @@ def send_link_now(db: Database, course: dict, timepoint: dict, clinic: dict,
             results[channel], error = True, ""
         except Exception as failure:  # a refused send is reported, never a crash
             results[channel], error = False, backends.describe(failure)
-        _record(db, course["id"], timepoint["id"], channel, address, results[channel], error)
+        queries.save_manual_send(db, course["id"], timepoint["id"], channel, address,
+                                 results[channel], error)
     return results
-
-
-def _record(db: Database, course_id: int, timepoint_id: int, channel: str, address: str,
-            delivered: bool, error: str) -> None:
-    stamp = now()
-    count = next(db.query("SELECT count(*) AS n FROM outbox"))["n"]
-    db.execute(
-        "INSERT INTO outbox (course_id, timepoint_id, kind, channel, recipient,"
-        " idempotency_key, status, attempts, last_error, created_at, claimed_at, sent_at)"
-        " VALUES (?, ?, 'invitation', ?, ?, ?, ?, 1, ?, ?, ?, ?)",
-        [course_id, timepoint_id, channel, address,
-         f"{timepoint_id}:manual-{count + 1}-{stamp}:{channel}",
-         "sent" if delivered else "failed", error, stamp, stamp, stamp if delivered else None])

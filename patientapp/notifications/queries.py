@@ -16,7 +16,7 @@ from sqlite_utils import Database
 from ..courses import queries as courses
 from ..db import write_transaction
 from ..security import hash_token
-from ..timeutil import iso, local_date
+from ..timeutil import iso, local_date, utcnow
 from . import due
 
 CANDIDATES = (
@@ -172,6 +172,22 @@ def list_outbox(db: Database, course_id: int | None = None) -> list[dict]:
     if course_id is None:
         return list(db.query("SELECT * FROM outbox ORDER BY id"))
     return list(db.query("SELECT * FROM outbox WHERE course_id = ? ORDER BY id", [course_id]))
+
+
+def save_manual_send(db: Database, course_id: int, timepoint_id: int, channel: str,
+                     address: str, delivered: bool, error: str) -> None:
+    """A link a clinician sent by hand, recorded in the outbox as already attempted."""
+    stamp = iso(utcnow())
+    with write_transaction(db):
+        count = next(db.query("SELECT count(*) AS n FROM outbox"))["n"]
+        db.execute(
+            "INSERT INTO outbox (course_id, timepoint_id, kind, channel, recipient,"
+            " idempotency_key, status, attempts, last_error, created_at, claimed_at, sent_at)"
+            " VALUES (?, ?, 'invitation', ?, ?, ?, ?, 1, ?, ?, ?, ?)",
+            [course_id, timepoint_id, channel, address,
+             f"{timepoint_id}:manual-{count + 1}-{stamp}:{channel}",
+             "sent" if delivered else "failed", error, stamp, stamp,
+             stamp if delivered else None])
 
 
 def list_held_back(db: Database, now: datetime) -> list[int]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 
 from ..audit import record
 from ..db import get_db
-from ..timeutil import iso, utcnow
+from ..timeutil import iso, today, utcnow
 from . import queries
 from .backup import backup
 
@@ -30,7 +30,7 @@ def purge_expired_command(dry_run: bool) -> None:
         click.echo(f"Would erase {len(patients)} patient(s) whose courses ended over {days} "
                    "days ago.")
         return
-    purged = queries.purge_unconsented(db, date.today())
+    purged = queries.purge_unconsented(db, today())
     for patient_id in patients:
         queries.erase_patient(db, patient_id)
     record(db, "system", None, None, "purge-expired",

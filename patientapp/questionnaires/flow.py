@@ -1,7 +1,8 @@
 """The patient's way through a timepoint's questionnaires, one screen per step.
 
-Pure logic: which steps there are, whether each is answered, and how stored
-answers become the input of ``patientapp.scoring.score``.
+Pure logic: what a step is, finding one, and how stored answers become the input of
+``patientapp.scoring.score``. Which screens there are and what each kind of screen does
+is the registry in ``kinds.py``.
 """
 
 from __future__ import annotations
@@ -21,31 +22,10 @@ class Step:
 
     id: str
     instrument: str
-    kind: str  # section | nprs | psfs-activities | psfs-rate | safety
+    kind: str  # a key of kinds.KINDS: section | nprs | psfs-activities | psfs-rate | safety
     key: str  # section id, pain site, or ''
     number: int  # position within its instrument, from 1
     count: int  # screens in its instrument
-
-
-def build_steps(questionnaires: list[str], nprs_sites: list[str],
-                psfs_names_activities: bool) -> list[Step]:
-    """Every screen for a timepoint, in order, ending with the safety check."""
-    steps: list[Step] = []
-    for instrument in questionnaires:
-        if instrument in SECTION_IDS:
-            ids = SECTION_IDS[instrument]
-            steps += [Step(f"{instrument}-{n}", instrument, "section", sid, n, len(ids))
-                      for n, sid in enumerate(ids, start=1)]
-        elif instrument == "nprs":
-            steps += [Step(f"nprs-{site}", "nprs", "nprs", site, n, len(nprs_sites))
-                      for n, site in enumerate(nprs_sites, start=1)]
-        elif instrument == "psfs":
-            count = 2 if psfs_names_activities else 1
-            if psfs_names_activities:
-                steps.append(Step("psfs-activities", "psfs", "psfs-activities", "", 1, count))
-            steps.append(Step("psfs-rate", "psfs", "psfs-rate", "", count, count))
-    steps.append(Step("safety", "safety", "safety", "", 1, 1))
-    return steps
 
 
 def find_step(steps: list[Step], step_id: str) -> int | None:
@@ -55,22 +35,6 @@ def find_step(steps: list[Step], step_id: str) -> int | None:
 def psfs_activities(answers: dict, fixed: list[str] | None) -> list[str]:
     """The activities to rate: fixed ones from the course, or those named in this draft."""
     return list(fixed) if fixed else list(answers.get("activities") or [])
-
-
-def is_answered(step: Step, answers: dict, fixed_activities: list[str] | None = None,
-                safety_items: list[str] | None = None) -> bool:
-    """Whether the stored ``answers`` of the step's instrument complete this step."""
-    if step.kind in ("section", "nprs"):
-        return step.key in answers
-    if step.kind == "psfs-activities":
-        return bool(answers.get("activities"))
-    if step.kind == "psfs-rate":
-        activities = psfs_activities(answers, fixed_activities)
-        ratings = answers.get("ratings") or {}
-        return bool(activities) and all(str(n) in ratings for n in range(1, len(activities) + 1))
-    if step.kind == "safety":
-        return all(item in answers for item in (safety_items or []))
-    raise ValueError(step.kind)
 
 
 def score_input(instrument: str, answers: dict, site: str | None = None,

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from ..audit import record
 from ..courses import queries as courses
-from ..db import get_db
+from ..db import get_db, write_transaction
 from ..errors import too_many_requests
 from ..events import timepoint_submitted
 from ..notifications import alarms as alarm_notifications
@@ -83,9 +83,10 @@ def save_consent():
     form = forms.ConsentForm()
     if not form.validate():
         return render_template("questionnaires/welcome.html", visit=visit, form=form), 400
-    courses.record_consent(get_db(), visit.invitation["course_id"], form.consent.data)
-    record(get_db(), "patient", None, visit.invitation["clinic_id"], f"consent-{form.consent.data}",
-           "course", visit.invitation["course_id"])
+    with write_transaction(get_db()):
+        courses.record_consent(get_db(), visit.invitation["course_id"], form.consent.data)
+        record(get_db(), "patient", None, visit.invitation["clinic_id"],
+               f"consent-{form.consent.data}", "course", visit.invitation["course_id"])
     if visit.submitted:
         return redirect(url_for(".show_home"))
     return redirect(url_for(".answer_step", step_id=visit.steps[0].id))
@@ -113,8 +114,9 @@ def answer_step(step_id: str):
         status = 400
     else:
         status = 200
-    return render_template(STEP_TEMPLATE, visit=visit, step=step, form=form,
-                           index=index, questionnaire=visit.questionnaire(step.instrument)), status
+    return render_template(STEP_TEMPLATE, visit=visit, step=step, kind=visit.kind(step),
+                           form=form, index=index,
+                           questionnaire=visit.questionnaire(step.instrument)), status
 
 
 @bp.get("/<token>/advice")
@@ -145,9 +147,12 @@ def submit():
         flash(_("Please answer this question before you send your answers."), "error")
         return redirect(url_for(".answer_step", step_id=missing.id))
     sites = list(visit.pathway.nprs_sites)
-    if answers_db.submit(get_db(), visit.timepoint, sites, visit.safety_items()):
-        record(get_db(), "patient", None, visit.invitation["clinic_id"], "submit", "timepoint",
-               visit.timepoint["id"])
+    with write_transaction(get_db()):
+        submitted = answers_db.submit(get_db(), visit.timepoint, sites, visit.safety_items())
+        if submitted:
+            record(get_db(), "patient", None, visit.invitation["clinic_id"], "submit",
+                   "timepoint", visit.timepoint["id"])
+    if submitted:
         timepoint_submitted.send(current_app._get_current_object(),
                                  timepoint_id=visit.timepoint["id"])
     return redirect(url_for(".show_done"))
@@ -190,55 +195,20 @@ def _not_open(visit: Visit) -> Response | None:
 
 
 def _build_form(visit: Visit, step: flow.Step):
-    saved = visit.answers_for(step)
-    if step.kind == "section":
-        cls, data = forms.section_form(visit.questionnaire(step.instrument), step), \
-            {"answer": _as_text(saved.get(step.key))}
-    elif step.kind == "nprs":
-        cls, data = forms.nprs_form(visit.questionnaire("nprs"), step), \
-            {"answer": _as_text(saved.get(step.key))}
-    elif step.kind == "psfs-activities":
-        cls, data = forms.PsfsActivitiesForm, {"activities": saved.get("activities") or []}
-    elif step.kind == "psfs-rate":
-        ratings = saved.get("ratings") or {}
-        cls = forms.psfs_rate_form(visit.activities())
-        data = {f"rating_{n}": _as_text(v) for n, v in ratings.items()}
-    else:
-        items = visit.safety_items()
-        cls = forms.safety_form(items)
-        data = {f"item_{i['id']}": saved.get(i["id"]) for i in items}
-    return cls(data=data) if request.method == "GET" else cls()
-
-
-def _as_text(value) -> str | None:
-    return None if value is None else str(value)
-
-
-def _values(visit: Visit, step: flow.Step, form) -> dict:
-    """The form's answers in the shape stored in ``responses.answers``."""
-    if step.kind in ("section", "nprs"):
-        raw = form.answer.data
-        return {step.key: raw if raw == flow.NOT_APPLICABLE else int(raw)}
-    if step.kind == "psfs-activities":
-        named = [entry.data for entry in form.activities.entries if entry.data]
-        # Renaming activities resets their ratings, which belonged to the old names.
-        return {"activities": named, "ratings": None}
-    if step.kind == "psfs-rate":
-        return {"ratings": {str(n): int(form[f"rating_{n}"].data)
-                            for n in range(1, len(visit.activities()) + 1)}}
-    return {item["id"]: form[f"item_{item['id']}"].data for item in visit.safety_items()}
+    kind, screen = visit.kind(step), visit.screen(step)
+    cls = kind.form(screen)
+    return cls(data=kind.to_form(screen)) if request.method == "GET" else cls()
 
 
 def _save(visit: Visit, step: flow.Step, form) -> bool:
-    values = _values(visit, step, form)
-    if step.kind == "psfs-activities" and values["activities"] == visit.activities():
-        values.pop("ratings")  # unchanged names keep their ratings
+    kind = visit.kind(step)
+    values = kind.from_form(visit.screen(step), form)
     questionnaire = visit.questionnaire(step.instrument)
     saved = answers_db.save_answers(get_db(), visit.timepoint, step.instrument, visit.locale,
                                     str(questionnaire.version), values)
     if saved:
         visit.answers.setdefault(step.instrument, {}).update(values)
-    if saved and step.kind == "safety":
+    if saved and kind.raises_alarms:
         alarms = [i for i in visit.safety_items() if values.get(i["id"]) == "yes"]
         if answers_db.save_alarm_alerts(get_db(), visit.timepoint, alarms) and \
                 current_app.config["ALARM_SEND_ON_SAVE"]:
@@ -249,7 +219,7 @@ def _save(visit: Visit, step: flow.Step, form) -> bool:
 
 def _after_save(visit: Visit, index: int, action: str) -> Response:
     step = visit.steps[index]
-    if step.kind == "safety" and _alarm_level(visit):
+    if visit.kind(step).raises_alarms and _alarm_level(visit):
         return redirect(url_for(".show_advice"))
     if action == "back":
         return _go(visit, index - 1)
@@ -282,29 +252,7 @@ def _review_rows(visit: Visit) -> list[dict]:
     """Each step's question(s) and the answer given, as the review page lists them."""
     rows = []
     for step in visit.steps:
-        for question, answer in _step_answers(visit, step):
+        for question, answer in visit.kind(step).review(visit.screen(step)):
             rows.append({"step": step, "question": question, "answer": answer,
                          "title": visit.questionnaire(step.instrument).short_title})
     return rows
-
-
-def _step_answers(visit: Visit, step: flow.Step) -> list[tuple[str, str | None]]:
-    saved = visit.answers_for(step)
-    q = visit.questionnaire(step.instrument)
-    if step.kind == "section":
-        section = q.section(step.number)
-        value = saved.get(step.key)
-        text = section.get("not_applicable") if value == flow.NOT_APPLICABLE else (
-            section["options"][value] if isinstance(value, int) else None)
-        return [(section["title"], text)]
-    if step.kind == "nprs":
-        value = saved.get(step.key)
-        return [(q.sites[step.key]["label"], None if value is None else str(value))]
-    if step.kind == "psfs-activities":
-        return [(q.activities_question, ", ".join(visit.activities()) or None)]
-    if step.kind == "psfs-rate":
-        ratings = saved.get("ratings") or {}
-        return [(text, _as_text(ratings.get(str(n))))
-                for n, text in enumerate(visit.activities(), start=1)]
-    yes_no = {"yes": _("Yes"), "no": _("No")}
-    return [(item["question"], yes_no.get(saved.get(item["id"]))) for item in visit.safety_items()]

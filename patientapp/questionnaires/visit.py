@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from ..content import Content, Pathway, Questionnaire
 from ..courses import queries as courses
 from ..db import get_db
-from . import flow
+from . import flow, kinds
 from . import queries as answers_db
 
 
@@ -51,9 +51,16 @@ class Visit:
     def activities(self) -> list[str]:
         return flow.psfs_activities(self.answers.get("psfs", {}), self.fixed_activities)
 
+    def kind(self, step: flow.Step) -> kinds.StepKind:
+        return kinds.KINDS[step.kind]
+
+    def screen(self, step: flow.Step) -> kinds.Screen:
+        """What the step's kind needs to build, fill, read and check the screen."""
+        return kinds.Screen(step, self.questionnaire(step.instrument), self.answers_for(step),
+                            self.activities(), self.safety_items())
+
     def is_answered(self, step: flow.Step) -> bool:
-        items = [item["id"] for item in self.safety_items()]
-        return flow.is_answered(step, self.answers_for(step), self.fixed_activities, items)
+        return self.kind(step).is_answered(self.screen(step))
 
     def first_unanswered(self) -> flow.Step | None:
         return next((step for step in self.steps if not self.is_answered(step)), None)
@@ -71,6 +78,6 @@ def load_visit() -> Visit:
     fixed = [a["text"] for a in answers_db.list_fixed_activities(db, invitation["course_id"])]
     visit = Visit(invitation, timepoint, pathway, answers_db.load_answers(db, timepoint["id"]),
                   fixed)
-    visit.steps = flow.build_steps(timepoint["questionnaires"], list(pathway.nprs_sites),
-                                   psfs_names_activities=not fixed)
+    visit.steps = kinds.build_steps(timepoint["questionnaires"], list(pathway.nprs_sites),
+                                    psfs_names_activities=not fixed)
     return visit

@@ -71,8 +71,7 @@ def queue_earlier_submissions(db: Database, config: Mapping, content: Content, n
     found = fhir_db.list_submissions(db, fhir_db.SubmissionFilter(clinic_id=clinic_id,
                                                                   since=since))
     with write_transaction(db):
-        done = {row["timepoint_id"] for row in db.query(
-            "SELECT DISTINCT timepoint_id FROM webhook_deliveries")}
+        done = queries.list_delivered_timepoints(db)
         missing = [s for s in found if s["timepoint_id"] not in done]
         for submission in missing:  # already loaded, answers and all: no query per row
             _enqueue(db, config, content, submission, now)

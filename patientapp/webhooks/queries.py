@@ -37,6 +37,12 @@ def list_clinics_with_work(db: Database) -> list[int]:
         " ORDER BY clinic_id", list(OPEN))]
 
 
+def list_delivered_timepoints(db: Database) -> set[int]:
+    """Timepoints with a delivery in any state."""
+    return {row["timepoint_id"] for row in db.query(
+        "SELECT DISTINCT timepoint_id FROM webhook_deliveries")}
+
+
 def clinic_of_timepoint(db: Database, timepoint_id: int) -> int | None:
     rows = list(db.query("SELECT clinic_id FROM webhook_deliveries WHERE timepoint_id = ?",
                          [timepoint_id]))

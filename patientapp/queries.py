@@ -1,0 +1,106 @@
+"""Database access for what every feature shares: clinics, clinician accounts, the audit
+log and the score export. Each feature's own tables are in its ``<feature>/queries.py``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlite_utils import Database
+
+from .db import now
+
+
+def _first(rows) -> dict | None:
+    return next(iter(rows), None)
+
+
+# --- clinics ---------------------------------------------------------------------
+
+def save_clinic(db: Database, name: str, phone: str = "", email: str = "",
+                alert_emails: str = "", alert_phones: str = "") -> int:
+    return db.execute(
+        "INSERT INTO clinics (name, phone, email, alert_emails, alert_phones, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [name, phone, email, alert_emails, alert_phones, now()]).lastrowid
+
+
+def get_clinic(db: Database, clinic_id: int) -> dict | None:
+    """The clinic: its name and contact details as patients and messages show them, and
+    where alarm notifications go."""
+    return _first(db.query("SELECT * FROM clinics WHERE id = ?", [clinic_id]))
+
+
+def get_clinic_by_name(db: Database, name: str) -> dict | None:
+    return _first(db.query("SELECT * FROM clinics WHERE name = ?", [name]))
+
+
+def save_clinic_settings(db: Database, clinic_id: int, values: dict) -> None:
+    """What an admin sets under Clinic settings: name, contact and alert addresses."""
+    db.execute("UPDATE clinics SET name = ?, phone = ?, email = ?, alert_emails = ?,"
+               " alert_phones = ? WHERE id = ?",
+               [values["name"], values["phone"], values["email"], values["alert_emails"],
+                values["alert_phones"], clinic_id])
+
+
+# --- clinician accounts ------------------------------------------------------------
+
+def get_clinician_by_email(db: Database, email: str) -> dict | None:
+    return _first(db.query("SELECT * FROM clinicians WHERE email = ?", [email]))
+
+
+def save_clinician(db: Database, clinic_id: int, email: str, name: str, password_hash: str,
+                   role: str, language: str) -> int:
+    return db.execute(
+        "INSERT INTO clinicians (clinic_id, email, name, password_hash, role, language,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [clinic_id, email, name, password_hash, role, language, now()]).lastrowid
+
+
+def save_password_hash(db: Database, clinician_id: int, password_hash: str) -> None:
+    """A new password also lifts a lock-out."""
+    db.execute("UPDATE clinicians SET password_hash = ?, failed_logins = 0, locked_until = NULL"
+               " WHERE id = ?", [password_hash, clinician_id])
+
+
+def save_clinician_language(db: Database, clinician_id: int, language: str) -> None:
+    db.execute("UPDATE clinicians SET language = ? WHERE id = ?", [language, clinician_id])
+
+
+# --- the audit log -------------------------------------------------------------------
+
+def save_audit_entry(db: Database, actor_type: str, actor_id: int | None,
+                     clinic_id: int | None, action: str, object_type: str,
+                     object_id: int | None, detail: str) -> None:
+    db.execute(
+        "INSERT INTO audit_log (at, actor_type, actor_id, clinic_id, action, object_type,"
+        " object_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [now(), actor_type, actor_id, clinic_id, action, object_type, object_id, detail])
+
+
+# --- the score export ------------------------------------------------------------------
+
+def list_score_rows(db: Database, clinic_id: int | None = None,
+                    since: str | None = None) -> Iterator[dict]:
+    """One row per score of courses whose patient consented to passing answers on."""
+    where, params = ["courses.consent = 'given'"], []
+    if clinic_id is not None:
+        where.append("courses.clinic_id = ?")
+        params.append(clinic_id)
+    if since:
+        where.append("timepoints.submitted_at >= ?")
+        params.append(since)
+    return db.query(
+        "SELECT scores.course_id, courses.pathway, timepoints.key AS timepoint,"  # nosec B608
+        " scores.instrument, scores.item, scores.value, scores.valid,"
+        " timepoints.submitted_at FROM scores"
+        " JOIN courses ON courses.id = scores.course_id"
+        " JOIN timepoints ON timepoints.id = scores.timepoint_id"
+        f" WHERE {' AND '.join(where)}"
+        " ORDER BY scores.course_id, timepoints.position, scores.instrument, scores.item", params)
+
+
+# --- health --------------------------------------------------------------------------
+
+def check_database(db: Database) -> None:
+    """Raises when the database does not answer."""
+    next(db.query("SELECT 1 AS ok"))
