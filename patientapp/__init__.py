@@ -43,7 +43,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_features(app: Flask) -> None:
-    from . import api, cli, web, webhooks, worker
+    from . import api, cli, monitoring, web, webhooks, worker
     from .clinician import bp as clinician_bp
     from .education import bp as education_bp
     from .exercises import bp as exercises_bp
@@ -52,6 +52,7 @@ def _register_features(app: Flask) -> None:
     from .questionnaires import bp as questionnaires_bp
 
     app.register_blueprint(web.bp)
+    monitoring.init_app(app)
     app.register_blueprint(questionnaires_bp)
     app.register_blueprint(clinician_bp)
     api.init_app(app)

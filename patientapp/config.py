@@ -57,6 +57,8 @@ def defaults(instance_path: str) -> dict:
         "BACKUP_KEEP": 14,
         "WORKER_LEASE_SECONDS": 60,
         "LOG_LEVEL": "INFO",
+        # GET /metrics answers only with "Authorization: Bearer METRICS_TOKEN"; unset: 404.
+        "METRICS_TOKEN": None,  # nosec B105
         # Per minute per client address. Failures are counted across all server processes
         # in a small file of their own (default: next to DATABASE, ".ratelimit" before the
         # suffix); PATIENT_RATE_LIMIT counts every page, per process (see ratelimit.py).
