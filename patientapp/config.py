@@ -56,6 +56,8 @@ def defaults(instance_path: str) -> dict:
         "BACKUP_DIR": None,
         "BACKUP_KEEP": 14,
         "WORKER_LEASE_SECONDS": 60,
+        # Logs on standard error: "text" lines, or "json" (one object per line).
+        "LOG_FORMAT": "text",
         "LOG_LEVEL": "INFO",
         # GET /metrics answers only with "Authorization: Bearer METRICS_TOKEN"; unset: 404.
         "METRICS_TOKEN": None,  # nosec B105

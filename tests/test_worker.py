@@ -263,7 +263,7 @@ def test_two_workers_started_at_once_run_each_job_once(app, db, smtp, patients, 
 def test_two_long_running_workers_one_acts_the_other_waits(app, db, smtp, patients, tmp_path):
     port, inbox = smtp
     emails, now = patients
-    both = [WorkerProcess(app, port, tmp_path, "--now", now.isoformat(), lease=2)
+    both = [WorkerProcess(app, port, tmp_path, "--now", now.isoformat(), lease=5)
             for _ in range(2)]
     deadline = time.monotonic() + WAIT_SECONDS
     while len(inbox.messages) < 3 and time.monotonic() < deadline:
@@ -284,7 +284,7 @@ def test_once_runs_what_is_due_and_exits(app, db, smtp, patients, tmp_path):
     emails, now = patients
     code, out = WorkerProcess(app, port, tmp_path, "--once", "--now", now.isoformat()).finish()
     assert code == 0 and "Ran 3 job(s) that were due." in out
-    lines = [line for line in out.splitlines() if "patientapp.worker: job " in line]
+    lines = [line for line in out.splitlines() if "patientapp.worker [-]: job " in line]
     assert [line.split(" job ")[1].split()[0] for line in lines] == \
         ["send-due", "purge-expired", "backup"]
     assert "sent=3" in lines[0]

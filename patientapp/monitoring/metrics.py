@@ -28,12 +28,12 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from ..db import get_db
+from ..logs import endpoint_name
 from ..timeutil import parse_moment, utcnow
 from . import queries
 
 # The *_created series would double every counter's lines for a figure nobody graphs.
 disable_created_metrics()
-UNMATCHED = "unmatched"  # a URL no route answers (404): one label, whatever was asked
 
 
 class RequestMetrics:
@@ -106,14 +106,10 @@ def render(app: Flask) -> bytes:
     return generate_latest(registry)
 
 
-def start_timer() -> None:
-    g.request_started = time.perf_counter()
-
-
 def count_request(response):
-    started = g.pop("request_started", None)
+    started = g.get("request_started")  # set by logs.start_request
     if started is not None:
-        endpoint = request.url_rule.endpoint if request.url_rule else UNMATCHED
+        endpoint = endpoint_name()
         metrics = current_app.extensions["request_metrics"]
         metrics.requests.labels(endpoint, request.method, str(response.status_code)).inc()
         metrics.latency.labels(endpoint).observe(time.perf_counter() - started)
@@ -122,5 +118,4 @@ def count_request(response):
 
 def init_app(app: Flask) -> None:
     app.extensions["request_metrics"] = RequestMetrics()
-    app.before_request(start_timer)
     app.after_request(count_request)
