@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config, db, errors, i18n, labels, ratelimit, security, templating
+from . import config, db, errors, i18n, labels, logs, ratelimit, security, templating
 from .content import load_content
 from .extensions import babel, csrf
 
@@ -14,6 +14,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Build the application: configuration, extensions, content, then features."""
     app = Flask(__name__, instance_relative_config=True)
     config.load(app, test_config)
+    logs.init_app(app)
     if hops := app.config["PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     _make_instance_folder(app)
@@ -42,7 +43,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_features(app: Flask) -> None:
-    from . import api, cli, web, webhooks
+    from . import api, cli, monitoring, web, webhooks, worker
     from .clinician import bp as clinician_bp
     from .education import bp as education_bp
     from .exercises import bp as exercises_bp
@@ -51,6 +52,7 @@ def _register_features(app: Flask) -> None:
     from .questionnaires import bp as questionnaires_bp
 
     app.register_blueprint(web.bp)
+    monitoring.init_app(app)
     app.register_blueprint(questionnaires_bp)
     app.register_blueprint(clinician_bp)
     api.init_app(app)
@@ -59,3 +61,4 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(exercises_bp)
     cli.init_app(app)
     privacy_cli.init_app(app)
+    worker.init_app(app)

@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 
 from . import accounts
 from .api.commands import create_api_key_command
+from .checkconfig import check_command
 from .courses.commands import enrol_command, move_visit_command
 from .db import get_db, migrate
 from .demo import create_demo
@@ -89,6 +90,7 @@ def create_clinician_command(email: str, name: str, clinic_name: str, role: str,
 
 
 def init_app(app: Flask) -> None:
+    app.cli.add_command(check_command)
     app.cli.add_command(create_clinician_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(export_csv_command)

@@ -50,6 +50,17 @@ def defaults(instance_path: str) -> dict:
         "DEMO_PASSWORD": None,  # nosec B105
         # Finished courses are erased this many days after they ended (purge-expired).
         "RETENTION_DAYS": 730,
+        # The worker (flask worker): a verified backup a day into BACKUP_DIR (unset: no
+        # backups), keeping the newest BACKUP_KEEP; a worker that stops renewing its lease
+        # for WORKER_LEASE_SECONDS is taken over by the next.
+        "BACKUP_DIR": None,
+        "BACKUP_KEEP": 14,
+        "WORKER_LEASE_SECONDS": 60,
+        # Logs on standard error: "text" lines, or "json" (one object per line).
+        "LOG_FORMAT": "text",
+        "LOG_LEVEL": "INFO",
+        # GET /metrics answers only with "Authorization: Bearer METRICS_TOKEN"; unset: 404.
+        "METRICS_TOKEN": None,  # nosec B105
         # Per minute per client address. Failures are counted across all server processes
         # in a small file of their own (default: next to DATABASE, ".ratelimit" before the
         # suffix); PATIENT_RATE_LIMIT counts every page, per process (see ratelimit.py).
@@ -108,8 +119,8 @@ def load(app: Flask, test_config: dict | None) -> None:
                                  f"Europe/Copenhagen (got {app.config['TIMEZONE']!r}).") from None
     if app.config["SESSION_COOKIE_SECURE"] is None:
         app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
-    for key in ("DATABASE", "CONTENT_DIR", "BABEL_TRANSLATION_DIRECTORIES"):
-        if app.config[key] != ":memory:":
+    for key in ("DATABASE", "CONTENT_DIR", "BABEL_TRANSLATION_DIRECTORIES", "BACKUP_DIR"):
+        if app.config[key] not in (":memory:", None, ""):
             app.config[key] = str(Path(app.config[key]).expanduser().resolve())
 
 

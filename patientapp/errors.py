@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from .logs import endpoint_name
+
+log = logging.getLogger("patientapp.errors")
 
 MESSAGES = {
     400: (_l("Something went wrong with that form"),
@@ -50,7 +56,14 @@ def handle_csrf(_error: CSRFError):
     return render_error(400, *CSRF_MESSAGE)
 
 
-def handle_unexpected(_error: Exception):
+def handle_unexpected(error: Exception):
+    # The traceback and the request id (logs.py adds it, and the response carries it in
+    # X-Request-ID) let a fault a user reports be found; never the URL, which may hold a
+    # patient's link, nor the form data.
+    endpoint = endpoint_name()
+    log.error("unexpected error in %s %s: %s", request.method, endpoint, type(error).__name__,
+              exc_info=error, extra={"method": request.method, "endpoint": endpoint,
+                                     "event": "unexpected-error"})
     return render_error(500, *MESSAGES[500])
 
 

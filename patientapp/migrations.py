@@ -373,3 +373,28 @@ ALTER TABLE outbox_new RENAME TO outbox;
 CREATE INDEX outbox_status ON outbox(status, next_attempt_at);
 CREATE INDEX outbox_course ON outbox(course_id, timepoint_id)
 """)
+
+
+@migrations()
+def m009_worker_lease(db: Database) -> None:
+    # One row per lease (only 'worker' today): the worker that holds it unexpired is the
+    # only one that acts; a killed worker's lease simply runs out. renewed_at tells
+    # /readyz that a worker is alive. worker_jobs remembers each job's last run across
+    # restarts and workers, so two workers, or a restarted one, never run a job twice.
+    _run(db, """
+CREATE TABLE worker_lease (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    acquired_at TEXT NOT NULL,
+    renewed_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE TABLE worker_jobs (
+    name TEXT PRIMARY KEY,
+    runs INTEGER NOT NULL DEFAULT 0,
+    last_started_at TEXT,
+    last_finished_at TEXT,
+    last_ok_at TEXT,
+    last_outcome TEXT NOT NULL DEFAULT '' CHECK (last_outcome IN ('', 'ok', 'failed'))
+)
+""")

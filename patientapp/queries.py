@@ -98,9 +98,3 @@ def list_score_rows(db: Database, clinic_id: int | None = None,
         f" WHERE {' AND '.join(where)}"
         " ORDER BY scores.course_id, timepoints.position, scores.instrument, scores.item", params)
 
-
-# --- health --------------------------------------------------------------------------
-
-def check_database(db: Database) -> None:
-    """Raises when the database does not answer."""
-    next(db.query("SELECT 1 AS ok"))

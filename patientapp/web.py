@@ -1,4 +1,4 @@
-"""Pages outside any feature: the front page, the language switch and a health check."""
+"""Pages outside any feature: the front page and the language switch."""
 
 from __future__ import annotations
 
@@ -26,10 +26,3 @@ def change_language():
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
         target = url_for("web.show_index")
     return redirect(target)
-
-
-@bp.get("/healthz")
-def health():
-    """For load balancers and monitoring: the database answers."""
-    queries.check_database(get_db())
-    return {"status": "ok"}

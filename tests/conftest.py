@@ -137,6 +137,50 @@ def enrol(db, content, clinic_id):
     return _enrol
 
 
+def _fill(form) -> dict:
+    """Valid answers for any questionnaire form, read from the form itself: "no" where it is
+    offered, else the first option; the first text box gets an activity."""
+    data, texts = {}, 0
+    for field in form.find_all(["input", "textarea", "select"]):
+        name, kind = field.get("name"), field.get("type", "text")
+        if not name or kind == "submit":
+            continue
+        if kind == "hidden":
+            data[name] = field.get("value", "")
+        elif kind in ("radio", "checkbox"):
+            if name not in data or field.get("value") == "no":
+                data[name] = field.get("value")
+        elif field.name == "select":
+            data[name] = field.find("option").get("value")
+        elif texts == 0:
+            data[name], texts = "Gå en tur", 1
+    return data
+
+
+@pytest.fixture
+def answer_all():
+    """Walk a patient link as a patient would: consent, every screen, review, submit.
+
+    Each form is filled from what the page offers, so new steps need no change here.
+    Returns the paths posted to, the last being the submit.
+    """
+
+    def _answer_all(client: CheckingClient, token: str) -> list[str]:
+        response = client.post(f"/q/{token}/consent", data={"consent": "given"})
+        response, posted = client.follow(response), []
+        while True:
+            form = next(f for f in response.page.find_all("form")
+                        if not f["action"].endswith("/language"))
+            posted.append(form["action"])
+            response = client.post(form["action"], data=_fill(form))
+            assert response.status_code in (302, 303), (form["action"], response.status_code)
+            response = client.follow(response)
+            if response.request.path.endswith("/done"):
+                return posted
+
+    return _answer_all
+
+
 def step_ids(html_page) -> list[str]:
     return [m for m in re.findall(r"/step/([\w-]+)", str(html_page))]
 

@@ -40,7 +40,8 @@ def course_id_of(db, name):
                          " courses.patient_id WHERE patients.name = ?", [name]))["id"]
 
 
-PUBLIC = {"web.show_index", "web.change_language", "web.health", "static",
+PUBLIC = {"web.show_index", "web.change_language", "monitoring.show_health",
+          "monitoring.show_readiness", "static",
           "clinician.sign_in", "clinician.sign_out"}
 TOKEN = {"questionnaires." + name for name in (
     "show_home", "save_consent", "answer_step", "show_advice", "show_review", "submit",
@@ -52,12 +53,14 @@ ADMIN = {"clinician.show_audit", "clinician.manage_clinicians",
          "webhooks.list_deliveries", "webhooks.retry_delivery",
          "webhooks.retry_failed_deliveries"}
 
+METRICS = {"monitoring.show_metrics"}  # a bearer token of its own (PATIENTAPP_METRICS_TOKEN)
+
 
 def test_route_map_lists_who_may_reach_what(app):
     """Every route is public, token-protected, clinician-only or admin-only: no surprises."""
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     clinician_only = {e for e in endpoints if e.startswith("clinician.")} - PUBLIC - ADMIN
-    known = PUBLIC | TOKEN | ADMIN | clinician_only
+    known = PUBLIC | TOKEN | ADMIN | clinician_only | METRICS
     unknown = {e for e in endpoints if e not in known and not e.startswith(
         ("exercises.", "education.", "api.", "privacy."))}
     assert not unknown, f"classify these routes: {unknown}"

@@ -1,4 +1,4 @@
-"""``flask send-due``: send the invitations and reminders that are due; run it hourly.
+"""``flask send-due``: send the invitations and reminders that are due (the worker runs it).
 
 Exit codes: 0 when every message due was handed over (or none was due), 1 when a send
 failed (it is retried on a later run), 2 for bad input or configuration.
@@ -47,7 +47,8 @@ def _describe(report: Report, now: datetime) -> list[str]:
               help="Act as if it were this moment: ISO 8601, clinic time unless a zone is given.")
 @with_appcontext
 def send_due_command(now_text: str | None) -> None:
-    """Send the invitations and reminders that are due (run it hourly from cron or a timer)."""
+    """Send the invitations and reminders that are due now (`flask worker` does this every
+    5 minutes; run it by hand to send at once)."""
     now = parse_now_option(now_text)
     try:
         outlets = outlets_from_config(current_app.config)

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from ..audit import record
 from ..db import get_db
-from ..timeutil import iso, today, utcnow
-from . import queries
+from ..timeutil import utcnow
 from .backup import backup
+from .purge import expired_patients, purge_expired
 
 
 @click.command("purge-expired")
@@ -22,21 +20,15 @@ from .backup import backup
 def purge_expired_command(dry_run: bool) -> None:
     """Delete what may no longer be kept: answers without consent once their consultation
     is over, and patients whose courses all ended more than RETENTION_DAYS ago."""
-    db = get_db()
-    days = int(current_app.config["RETENTION_DAYS"])
-    cutoff = iso(utcnow() - timedelta(days=days))
-    patients = queries.expired_patients(db, cutoff)
+    db, days, now = get_db(), int(current_app.config["RETENTION_DAYS"]), utcnow()
     if dry_run:
+        patients = expired_patients(db, days, now)
         click.echo(f"Would erase {len(patients)} patient(s) whose courses ended over {days} "
                    "days ago.")
         return
-    purged = queries.purge_unconsented(db, today())
-    for patient_id in patients:
-        queries.erase_patient(db, patient_id)
-    record(db, "system", None, None, "purge-expired",
-           detail=f"{purged} timepoint(s) without consent, {len(patients)} patient(s)")
-    click.echo(f"Deleted answers of {purged} timepoint(s) without consent and erased "
-               f"{len(patients)} patient(s) past the retention period ({days} days).")
+    purged = purge_expired(db, days, now)
+    click.echo(f"Deleted answers of {purged.timepoints} timepoint(s) without consent and erased "
+               f"{purged.patients} patient(s) past the retention period ({days} days).")
 
 
 @click.command("backup")

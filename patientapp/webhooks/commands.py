@@ -1,4 +1,4 @@
-"""``flask deliver``: send the webhook deliveries that are due; run it every few minutes.
+"""``flask deliver``: send the webhook deliveries that are due (the worker runs it every minute).
 ``flask queue-webhooks``: queue questionnaires completed before the webhook was set up.
 
 Exit codes: 0 when everything due was delivered (or nothing was due), 1 when an attempt
@@ -24,7 +24,7 @@ from .sending import deliver_due, setup_from_app
 @with_appcontext
 def deliver_command(now_text: str | None) -> None:
     """Send completed questionnaires to the clinic's system (PATIENTAPP_WEBHOOK_URL), retrying
-    those that failed before. Run it from cron or a systemd timer every few minutes."""
+    those that failed before. `flask worker` does this every minute."""
     now = parse_now_option(now_text)
     setup = setup_from_app(current_app._get_current_object())
     if setup is None:
