@@ -182,6 +182,38 @@ def test_sex_life_offers_not_applicable_which_is_stored_as_missing(client, db, e
     assert row["value"] == pytest.approx((sum(ODI_EXAMPLE) - 5) / 45 * 100)
 
 
+NDI_EXAMPLE = [3, 2, 3, 0, 0, 2, 5, 2, 2, 2]  # INSTRUMENTS.md: 42
+
+
+def _ndi_score(client, db, enrol, content, ndi):
+    course_id, token = enrol(pathway="cervical-radiculopathy", consent="given")
+    answer_everything(client, token, content, pathway="cervical-radiculopathy", odi=ndi)
+    client.post(f"/q/{token}/submit")
+    return next(db.query("SELECT value, valid, answered, reason FROM scores"
+                         " WHERE instrument = 'ndi'"))
+
+
+def test_ndi_work_offers_not_applicable_which_is_stored_as_missing(client, db, enrol, content):
+    _, token = enrol(pathway="cervical-radiculopathy", consent="given", language="en")
+    page = client.get(f"/q/{token}/step/ndi-7").page
+    label = page.select_one("label[for=answer-6]")
+    assert page.select_one("input#answer-6")["value"] == "na"
+    assert label.text.strip() == content.questionnaire("ndi", "en").section(7)["not_applicable"]
+    ndi = NDI_EXAMPLE[:6] + ["na"] + NDI_EXAMPLE[7:]
+    row = _ndi_score(client, db, enrol, content, ndi)
+    assert row["answered"] == 9 and row["valid"] == 1
+    assert row["value"] == pytest.approx((sum(NDI_EXAMPLE) - 5) / 45 * 100)
+
+
+def test_ndi_with_work_and_driving_not_applicable_has_no_score_and_says_why(client, db, enrol,
+                                                                            content):
+    """The same missing-item rule as any section: at most one may be missing."""
+    ndi = NDI_EXAMPLE[:6] + ["na", "na"] + NDI_EXAMPLE[8:]
+    row = _ndi_score(client, db, enrol, content, ndi)
+    assert row["valid"] == 0 and row["value"] is None and row["answered"] == 8
+    assert "2 sections unanswered" in row["reason"]
+
+
 def test_nprs_offers_eleven_labelled_options_with_named_end_points(client, enrol, content):
     _, token = enrol(consent="given", language="en")
     page = client.get(f"/q/{token}/step/nprs-back").page
