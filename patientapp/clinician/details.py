@@ -29,7 +29,8 @@ def course_context(db: Database, course: dict) -> dict:
     pathway = _content().pathway(course["pathway"])
     timepoints = courses.list_timepoints(db, course["id"])
     series = report.build_series(answers_db.course_scores(db, course["id"]),
-                                 answers_db.psfs_baseline_means(db, course["id"]))
+                                 answers_db.psfs_baseline_means(db, course["id"]),
+                                 course["pathway"])
     labels = {tp.key: tp.names[_locale()] for tp in pathway.timepoints}
     short = {tp["key"]: _short_label(tp["key"]) for tp in timepoints}
     by_instrument: dict[str, list[report.Series]] = {}

@@ -183,13 +183,16 @@ def _save_worse_alerts(db: Database, timepoint: dict, stamp: str) -> None:
     """Alert when a score is meaningfully worse than at baseline or the previous timepoint."""
     rows = course_scores(db, timepoint["course_id"])
     baseline_psfs = psfs_baseline_means(db, timepoint["course_id"])
+    pathway = next(db.query("SELECT pathway FROM courses WHERE id = ?",
+                            [timepoint["course_id"]]))["pathway"]
     for (instrument, item), series in _comparable(rows).items():
         if len(series) < 2 or series[-1]["timepoint_id"] != timepoint["id"]:
             continue
         values = [baseline_psfs.get(r["timepoint_id"]) if instrument == "psfs" else r["value"]
                   for r in series]
         for compared, before in (("baseline", values[0]), ("previous", values[-2])):
-            if scoring.classify_change(instrument, before, values[-1]) == scoring.WORSE:
+            if scoring.classify_change(instrument, before, values[-1],
+                                       pathway=pathway) == scoring.WORSE:
                 detail = {"instrument": instrument, "item": item, "compared": compared,
                           "from": before, "to": values[-1]}
                 db.execute(
