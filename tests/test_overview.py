@@ -72,6 +72,18 @@ def test_series_classify_with_the_course_pathway(pathway, expected):
     assert series.change_since_baseline()["class"] == expected
 
 
+@pytest.mark.parametrize("first", [
+    score_row(1, "baseline", 0, "odi", None, valid=0),   # answered, but invalid
+    None,                                                # never answered
+])
+def test_no_later_score_stands_in_for_a_missing_baseline(first):
+    rows = ([first] if first else []) + [score_row(2, "final", 1, "odi", 40),
+                                         score_row(3, "followup-3m", 2, "odi", 10)]
+    (series,) = build_series(rows, {})
+    assert not series.has_baseline and series.change_since_baseline() is None
+    assert series.change_since_previous()["class"] == "improved"
+
+
 def test_invalid_scores_are_skipped_when_comparing():
     rows = [score_row(1, "baseline", 0, "odi", 40), score_row(2, "final", 1, "odi", None, valid=0)]
     (series,) = build_series(rows, {})

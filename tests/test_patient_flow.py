@@ -47,7 +47,8 @@ def _answer_for(step, content, pathway, odi, nprs, yes, activities, ratings):
     if step.startswith("nprs-"):
         return {"answer": str(nprs)}
     if step == "psfs-activities":
-        return {f"activities-{n}": text for n, text in enumerate(activities)}
+        named = {f"activities-{n}": text for n, text in enumerate(activities)}
+        return {**named, "fewer": "y"} if len(activities) < 3 else named
     if step == "psfs-rate":
         count = len(activities)
         return {f"rating_{n}": str((ratings or [4] * count)[n - 1]) for n in range(1, count + 1)}

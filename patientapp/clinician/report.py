@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from .. import scoring
 
+BASELINE = "baseline"
 SCALE_MAX = {"odi": 100, "ndi": 100, "nprs": 10, "psfs": 10}
 
 
@@ -48,9 +49,17 @@ class Series:
                                                  single_activity=self.single_activity,
                                                  pathway=self.pathway)}
 
+    @property
+    def has_baseline(self) -> bool:
+        """Whether the baseline consultation itself has a valid score. When it was skipped
+        (or is invalid), no later score takes its place: there is no change since baseline."""
+        valid = self.valid_points
+        return bool(valid) and valid[0].timepoint == BASELINE
+
     def change_since_baseline(self) -> dict | None:
         valid = self.valid_points
-        return self._change(valid[0], valid[-1]) if len(valid) > 1 else None
+        return self._change(valid[0], valid[-1]) if self.has_baseline and len(valid) > 1 \
+            else None
 
     def change_since_previous(self) -> dict | None:
         valid = self.valid_points
