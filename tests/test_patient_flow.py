@@ -130,12 +130,14 @@ def test_progress_shows_position_within_the_questionnaire(client, enrol):
     _, token = enrol(consent="given")
     page = client.get(f"/q/{token}/step/odi-3").page
     assert "ODI · 3 af 10" in " ".join(page.select_one(".progress-label").text.split())
-    assert page.select_one("progress")["max"] == "14"  # nprs + 10 odi + 2 psfs + safety
+    # nprs back and leg + 10 odi + 2 psfs + safety
+    assert page.select_one("progress")["max"] == "15"
 
 
 def test_answers_are_saved_as_the_patient_goes_and_resume_later(client, enrol):
     _, token = enrol(consent="given")
     client.post(f"/q/{token}/step/nprs-back", data={"answer": "6"})
+    client.post(f"/q/{token}/step/nprs-leg", data={"answer": "2"})
     client.post(f"/q/{token}/step/odi-1", data={"answer": "3"})
     home = client.get(f"/q/{token}").page
     assert home.select_one("a.button")["href"].endswith("/step/odi-2")
@@ -252,7 +254,7 @@ def test_submitting_twice_creates_one_response(client, db, enrol, content):
     scores = next(db.query("SELECT count(*) AS n FROM scores"))["n"]
     second = client.post(f"/q/{token}/submit")
     assert first.headers["Location"] == second.headers["Location"]
-    assert scores == 4  # nprs back, odi, psfs mean, psfs activity 1
+    assert scores == 5  # nprs back and leg, odi, psfs mean, psfs activity 1
     assert next(db.query("SELECT count(*) AS n FROM scores"))["n"] == scores
     assert next(db.query("SELECT count(*) AS n FROM responses"))["n"] == 4
 
@@ -273,6 +275,7 @@ def test_after_submitting_answers_can_no_longer_change(client, db, enrol, conten
 def test_submit_with_missing_answers_goes_to_the_first_missing_question(client, enrol):
     _, token = enrol(consent="given")
     client.post(f"/q/{token}/step/nprs-back", data={"answer": "3"})
+    client.post(f"/q/{token}/step/nprs-leg", data={"answer": "0"})
     response = client.post(f"/q/{token}/submit")
     assert response.headers["Location"].endswith("/step/odi-1")
 
@@ -281,7 +284,7 @@ def test_review_lists_every_answer_with_a_change_link(client, enrol, content):
     _, token = enrol(consent="given", language="en")
     review = answer_everything(client, token, content)
     rows = review.page.select(".summary__row")
-    assert len(rows) == 1 + 10 + 1 + 1 + len(content.questionnaire("safety", "en")
+    assert len(rows) == 2 + 10 + 1 + 1 + len(content.questionnaire("safety", "en")
                                              .safety_items("primary-low-back-pain"))
     change = rows[3].select_one("a")["href"]
     assert change.endswith("?return=review")
