@@ -185,7 +185,7 @@ def test_sex_life_offers_not_applicable_which_is_stored_as_missing(client, db, e
     assert row["value"] == pytest.approx((sum(ODI_EXAMPLE) - 5) / 45 * 100)
 
 
-NDI_EXAMPLE = [3, 2, 3, 0, 0, 2, 5, 2, 2, 2]  # INSTRUMENTS.md: 42
+NDI_EXAMPLE = [3, 2, 3, 0, 0, 2, 5, 2, 2, 2]  # docs/scoring.md: 42
 
 
 def _ndi_score(client, db, enrol, content, ndi):
