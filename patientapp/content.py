@@ -6,8 +6,9 @@ problem, so a clinic editing wording finds its mistake before a patient does.
 
 from __future__ import annotations
 
+import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -177,6 +178,19 @@ def _check_same_structure(by_locale: dict[str, Questionnaire]) -> None:
 
 # --- pathways -------------------------------------------------------------------
 
+SERVICE_CODE = re.compile(r"^\d{4}$")
+
+
+@dataclass(frozen=True)
+class EntryCode:
+    """Another service code the course may start with, instead of the baseline's own one
+    (e.g. 0262 instead of 0261). ``offset_days`` None keeps the baseline's offset."""
+
+    code: str
+    names: dict
+    offset_days: int | None = None
+
+
 @dataclass(frozen=True)
 class TimepointSpec:
     key: str
@@ -190,6 +204,7 @@ class TimepointSpec:
     expires_days_after: int
     final: bool = False
     follow_up: bool = False
+    entry_codes: tuple[EntryCode, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -202,6 +217,36 @@ class Pathway:
 
     def timepoint(self, key: str) -> TimepointSpec:
         return next(t for t in self.timepoints if t.key == key)
+
+    @property
+    def usual_entry_code(self) -> str:
+        """The service code the course usually starts with: the baseline's own."""
+        return self.timepoints[0].code
+
+    @property
+    def entry_codes(self) -> tuple[str, ...]:
+        """Every service code the baseline consultation may have, the usual one first."""
+        return (self.usual_entry_code, *(e.code for e in self.timepoints[0].entry_codes))
+
+    def baseline_for(self, entry_code: str | None) -> TimepointSpec:
+        """The baseline timepoint as it is for a course started with ``entry_code`` (None:
+        the usual code): its code, names and offset. ValueError for a code not allowed."""
+        baseline = self.timepoints[0]
+        if entry_code in (None, "", baseline.code):
+            return baseline
+        entry = next((e for e in baseline.entry_codes if e.code == entry_code), None)
+        if entry is None:
+            raise ValueError(f"{entry_code!r} is not a service code that starts {self.id}")
+        offset = baseline.offset_days if entry.offset_days is None else entry.offset_days
+        return replace(baseline, code=entry.code, names=entry.names, offset_days=offset,
+                       entry_codes=())
+
+    def timepoints_for(self, entry_code: str | None) -> tuple[TimepointSpec, ...]:
+        """The timepoints of a course started with ``entry_code``. A code the clinic has
+        since removed from the pathway file falls back to the usual one, so an old course
+        still shows and re-plans."""
+        known = entry_code if entry_code in self.entry_codes else None
+        return (self.baseline_for(known), *self.timepoints[1:])
 
 
 def _load_timepoint(path: Path, raw: dict) -> TimepointSpec:
@@ -224,13 +269,43 @@ def _load_timepoint(path: Path, raw: dict) -> TimepointSpec:
     if remind is not None and (not isinstance(remind, int) or remind >= raw["send_days_before"]):
         raise ContentError(path, f"timepoint '{key}': remind_days_before must be a whole "
                                  "number smaller than send_days_before")
+    code = str(require(path, raw, "code"))
+    if not SERVICE_CODE.match(code):
+        raise ContentError(path, f"timepoint '{key}': code must be a 4-digit service code")
     return TimepointSpec(
-        key=key, code=str(require(path, raw, "code")), names=names, anchor=raw["anchor"],
+        key=key, code=code, names=names, anchor=raw["anchor"],
         offset_days=raw["offset_days"], questionnaires=tuple(questionnaires),
         send_days_before=raw["send_days_before"], remind_days_before=remind,
         expires_days_after=raw["expires_days_after"], final=bool(raw.get("final")),
-        follow_up=bool(raw.get("follow_up")),
+        follow_up=bool(raw.get("follow_up")), entry_codes=_load_entry_codes(path, key, raw),
     )
+
+
+def _load_entry_codes(path: Path, key: str, raw: dict) -> tuple[EntryCode, ...]:
+    """The optional ``entry_codes`` of the baseline timepoint (see primary-low-back-pain.yaml)."""
+    found = raw.get("entry_codes") or []
+    if found and key != "baseline":
+        raise ContentError(path, f"timepoint '{key}': only the baseline may have entry_codes")
+    if not isinstance(found, list):
+        raise ContentError(path, "entry_codes must be a list")
+    entries = []
+    for entry in found:
+        if not isinstance(entry, dict):
+            raise ContentError(path, "each entry code must be a mapping with code and names")
+        code = str(require(path, entry, "code"))
+        names = require(path, entry, "names", dict)
+        if not SERVICE_CODE.match(code) or set(names) != set(LOCALES):
+            raise ContentError(path, f"entry code '{code}' needs a 4-digit code and names in "
+                                     f"{', '.join(LOCALES)}")
+        offset = entry.get("offset_days")
+        if offset is not None and (not isinstance(offset, int) or offset < 0):
+            raise ContentError(path, f"entry code '{code}': offset_days must be a whole "
+                                     "number of days, 0 or more")
+        entries.append(EntryCode(code=code, names=names, offset_days=offset))
+    codes = [raw.get("code"), *(e.code for e in entries)]
+    if len(set(map(str, codes))) != len(codes):
+        raise ContentError(path, "the baseline's service codes must all be different")
+    return tuple(entries)
 
 
 def load_pathway(path: Path) -> Pathway:

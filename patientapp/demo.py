@@ -61,8 +61,8 @@ class DemoPatient:
 DEMO_PATIENTS = [
     DemoPatient("Anna Jensen", "primary-low-back-pain", [], "baseline"),
     DemoPatient("Dorte Hansen", "primary-low-back-pain",
-                [("baseline", {**BACK_BASELINE, "nprs": {"back": 7}}),
-                 ("final", {**BACK_BETTER, "nprs": {"back": 3}})], "followup-3m", "en"),
+                [("baseline", {**BACK_BASELINE, "nprs": {"back": 7, "leg": 4}}),
+                 ("final", {**BACK_BETTER, "nprs": {"back": 3, "leg": 1}})], "followup-3m", "en"),
     DemoPatient("Bent Nielsen", "lumbar-radiculopathy",
                 [("baseline", {**BACK_BASELINE, "nprs": {"back": 5, "leg": 7}}),
                  ("week-2", {"nprs": {"back": 4, "leg": 5}})], "week-4"),

@@ -398,3 +398,15 @@ CREATE TABLE worker_jobs (
     last_outcome TEXT NOT NULL DEFAULT '' CHECK (last_outcome IN ('', 'ok', 'failed'))
 )
 """)
+
+
+@migrations()
+def m012_entry_code(db: Database) -> None:
+    # The service code the course started with (0261 or 0262, 0241 or 0242, 0231 or 0232),
+    # chosen at enrolment; re-planning the visits keeps it. Existing courses started with
+    # their baseline timepoint's code.
+    _run(db, """
+ALTER TABLE courses ADD COLUMN entry_code TEXT;
+UPDATE courses SET entry_code = (SELECT code FROM timepoints
+    WHERE timepoints.course_id = courses.id AND timepoints.key = 'baseline')
+""")

@@ -173,45 +173,78 @@ IMPROVED, NO_CHANGE, WORSE = "improved", "no-change", "worse"
 
 @dataclass(frozen=True)
 class ChangeRule:
-    """Thresholds for a meaningful change, in the instrument's own units."""
+    """Thresholds for a meaningful change, in the instrument's own units.
 
-    points: float
-    percent_of_baseline: float | None  # relative improvement that also counts
+    Improved: the gain reaches ``floor`` and, where ``percent_of_baseline`` is set, also
+    that share of the baseline, i.e. the threshold is max(floor, percent × baseline).
+    The floor keeps a small absolute change on a low baseline (ODI 4 → 2 is 50 %) from
+    counting; the percentage asks more of a high baseline. Worse: the loss reaches
+    ``worse_points`` (the floor unless set). docs/change-thresholds.md gives the sources.
+    """
+
+    floor: float
+    percent_of_baseline: float | None = None
+    worse_points: float | None = None
+
+    @property
+    def worse(self) -> float:
+        return self.floor if self.worse_points is None else self.worse_points
+
+    def improvement_needed(self, before: float) -> float:
+        """The gain that counts as improved from ``before``."""
+        if self.percent_of_baseline is None:
+            return self.floor
+        return max(self.floor, self.percent_of_baseline / 100 * before)
 
 
 CHANGE_RULES = {
-    # ODI: improved = drop >= 10 points or >= 30 %; worse = rise >= 10 points.
-    "odi": ChangeRule(points=10, percent_of_baseline=30),
-    # NDI: >= 10 percentage points either way.
-    "ndi": ChangeRule(points=10, percent_of_baseline=None),
-    # NPRS: 2 points or 30 % (Farrar 2001, Childs 2005).
-    "nprs": ChangeRule(points=2, percent_of_baseline=30),
-    # PSFS: 2 points for the mean (3 for a single activity, see classify_change).
-    "psfs": ChangeRule(points=2, percent_of_baseline=None),
+    # ODI: 10 points and 30 % of baseline (Ostelo 2008 consensus); worse: a rise of 10.
+    "odi": ChangeRule(floor=10, percent_of_baseline=30),
+    # NDI: 10 percentage points = 5 raw points (Vernon), either way.
+    "ndi": ChangeRule(floor=10),
+    # NPRS: 2 points and 30 % of baseline (Farrar 2001, Childs 2005); worse: a rise of 2.
+    "nprs": ChangeRule(floor=2, percent_of_baseline=30),
+    # PSFS: 2 points for the mean (Stratford 1995); a single activity needs 3.
+    "psfs": ChangeRule(floor=2),
 }
-PSFS_SINGLE_ACTIVITY_POINTS = 3
+PSFS_SINGLE_ACTIVITY = ChangeRule(floor=3)
+# Course-specific thresholds, where a course's own population has a published value.
+PATHWAY_CHANGE_RULES = {
+    # Cervical radiculopathy: MCID 7 of 50 raw points = 14 percentage points (Cleland 2006).
+    # It was derived for improvement only, so worsening keeps the general 10 points: an
+    # earlier warning is the safer error.
+    ("cervical-radiculopathy", "ndi"): ChangeRule(floor=14, worse_points=10),
+}
 # Scores such as 16/45 are not exact in binary; a change of "10.000000001" is 10.
 _EPSILON = 1e-9
 
 
+def change_rule(instrument: str, pathway: str | None = None,
+                single_activity: bool = False) -> ChangeRule:
+    """The thresholds that apply to ``instrument`` on the course ``pathway`` (None: general)."""
+    if instrument not in CHANGE_RULES:
+        raise ValueError(f"Unknown instrument {instrument!r}; expected one of {INSTRUMENTS}")
+    if instrument == "psfs" and single_activity:
+        return PSFS_SINGLE_ACTIVITY
+    return PATHWAY_CHANGE_RULES.get((pathway, instrument), CHANGE_RULES[instrument])
+
+
 def classify_change(
-    instrument: str, before: float | None, after: float | None, single_activity: bool = False
+    instrument: str, before: float | None, after: float | None, single_activity: bool = False,
+    pathway: str | None = None,
 ) -> str | None:
     """Classify the change from ``before`` to ``after``; None when either is missing.
 
-    The direction is the instrument's: for PSFS a rise is an improvement.
+    The direction is the instrument's: for PSFS a rise is an improvement. ``pathway`` is
+    the course's pathway id, for the thresholds that differ by course.
     """
     if before is None or after is None:
         return None
-    rule = CHANGE_RULES[instrument]
-    points = PSFS_SINGLE_ACTIVITY_POINTS if single_activity else rule.points
+    rule = change_rule(instrument, pathway, single_activity)
     # gain > 0 always means "better", whatever the instrument's direction.
     gain = (before - after) if LOWER_IS_BETTER[instrument] else (after - before)
-    if gain <= -points + _EPSILON:
+    if gain <= -rule.worse + _EPSILON:
         return WORSE
-    if gain >= points - _EPSILON:
-        return IMPROVED
-    relative = rule.percent_of_baseline
-    if relative and before > 0 and gain / before * 100 >= relative - _EPSILON:
+    if gain >= rule.improvement_needed(before) - _EPSILON:
         return IMPROVED
     return NO_CHANGE

@@ -137,9 +137,12 @@ def enrol(db, content, clinic_id):
     return _enrol
 
 
+ACTIVITIES = ("Gå en tur", "Cykle", "Bære indkøb")  # the PSFS asks for at least 3
+
+
 def _fill(form) -> dict:
     """Valid answers for any questionnaire form, read from the form itself: "no" where it is
-    offered, else the first option; the first text box gets an activity."""
+    offered, else the first option; the first three text boxes get an activity each."""
     data, texts = {}, 0
     for field in form.find_all(["input", "textarea", "select"]):
         name, kind = field.get("name"), field.get("type", "text")
@@ -152,8 +155,8 @@ def _fill(form) -> dict:
                 data[name] = field.get("value")
         elif field.name == "select":
             data[name] = field.find("option").get("value")
-        elif texts == 0:
-            data[name], texts = "Gå en tur", 1
+        elif texts < len(ACTIVITIES):
+            data[name], texts = ACTIVITIES[texts], texts + 1
     return data
 
 

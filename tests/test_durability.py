@@ -119,7 +119,7 @@ def steps_for(token: str, safety_items: list[str]) -> list[tuple[str, dict]]:
     steps = [(f"{base}/step/nprs-back", {"answer": "5"}), (f"{base}/step/nprs-leg",
                                                           {"answer": "6"})]
     steps += [(f"{base}/step/odi-{n}", {"answer": str(n % 6)}) for n in range(1, 11)]
-    steps += [(f"{base}/step/psfs-activities", {"activities-0": "Gå tur"}),
+    steps += [(f"{base}/step/psfs-activities", {"activities-0": "Gå tur", "fewer": "y"}),
               (f"{base}/step/psfs-rate", {"rating_1": "4"}),
               (f"{base}/step/safety", {f"item_{i}": "no" for i in safety_items}),
               (f"{base}/submit", {})]

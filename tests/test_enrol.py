@@ -191,8 +191,8 @@ def test_enrol_json_has_the_agreed_shape(runner, db, clinic_id):
                                               "--pathway": "cervical-radiculopathy"}))
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data) == {"course_id", "pathway", "patient", "timepoints"}
-    assert data["pathway"] == "cervical-radiculopathy"
+    assert set(data) == {"course_id", "pathway", "entry_code", "patient", "timepoints"}
+    assert data["pathway"] == "cervical-radiculopathy" and data["entry_code"] == "0231"
     assert data["patient"] == {"pseudonym": courses.get_course(db, data["course_id"])["pseudonym"]}
     baseline = data["timepoints"][0]
     assert baseline == {

@@ -59,7 +59,7 @@ PATIENT_FORMS = {
     "consent": ["consent"],
     "step/nprs-back": ["answer", "action"],
     "step/odi-8": ["answer", "action"],
-    "step/psfs-activities": [f"activities-{n}" for n in range(6)] + ["action"],
+    "step/psfs-activities": [f"activities-{n}" for n in range(6)] + ["fewer", "action"],
     "step/psfs-rate": ["rating_1", "rating_2", "action"],
     "step/safety": ["item_saddle_numbness", "item_unbearable_pain", "action"],
     "language": ["language", "next"],
@@ -82,7 +82,7 @@ def test_patient_forms_survive_anything(client, db, patient, path):
 
 def test_stored_activity_text_is_always_escaped(client, db, patient):
     client.post(f"/q/{patient}/step/psfs-activities",
-                data={"activities-0": "<script>alert(1)</script>"})
+                data={"activities-0": "<script>alert(1)</script>", "fewer": "y"})
     for path in ("step/psfs-rate", "review"):
         html = client.raw.get(f"/q/{patient}/{path}").get_data(as_text=True)
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from werkzeug.datastructures import MultiDict
-from wtforms import FieldList, RadioField
+from wtforms import BooleanField, FieldList, RadioField
 
 from patientapp.content import INSTRUMENT_KINDS, LOCALES
 from patientapp.fhir.resources import QUESTIONNAIRE_ITEMS, RESPONSE_ITEMS
@@ -44,14 +44,18 @@ def screen_for(content, pathway, timepoint, step, locale, answers) -> Screen:
 
 def sample_formdata(form, pick: int) -> MultiDict:
     """A valid submission derived from the form's own fields: choice ``pick`` of every
-    radio group, and two named activities in a list of text fields."""
+    radio group; in a list of text fields three named activities, or (pick -1) two, with
+    every tick box ticked (PSFS: fewer than 3 on purpose)."""
     data = MultiDict()
     for field in form:
         if isinstance(field, RadioField):
             data[field.name] = list(field)[pick].data
         elif isinstance(field, FieldList):
-            for entry, text in zip(field.entries, ACTIVITIES, strict=False):
+            named = ACTIVITIES if pick == -1 else [*ACTIVITIES, "Carry a bag"]
+            for entry, text in zip(field.entries, named, strict=False):
                 data[entry.name] = text
+        elif isinstance(field, BooleanField) and pick == -1:
+            data[field.name] = "y"
     return data
 
 

@@ -37,6 +37,17 @@ def test_nprs_sites_are_counted_separately():
     assert shares[("nprs", "back")]["improved"] == 1 and shares[("nprs", "leg")]["improved"] == 0
 
 
+def test_improvement_share_uses_the_course_threshold():
+    """NDI 40 → 30 is 10 points: improved in general, not on the cervical radiculopathy
+    course, whose threshold is 14 (docs/change-thresholds.md)."""
+    rows = [row(1, "ndi", "baseline", 40, pathway="cervical-radiculopathy"),
+            row(1, "ndi", "final", 30, final=True, pathway="cervical-radiculopathy"),
+            row(2, "ndi", "baseline", 40), row(2, "ndi", "final", 30, final=True)]
+    shares = improvement_shares(rows)
+    assert shares["cervical-radiculopathy"][("ndi", "")]["improved"] == 0
+    assert shares["p"][("ndi", "")]["improved"] == 1
+
+
 def score_row(tp_id, key, position, instrument, value, item="", valid=1):
     return {"timepoint_id": tp_id, "timepoint": key, "position": position,
             "instrument": instrument, "item": item, "value": value, "valid": valid,
@@ -51,6 +62,26 @@ def test_series_change_since_baseline_and_previous():
     assert series.change_since_baseline()["class"] == "worse"
     assert series.change_since_previous()["class"] == "no-change"
     assert worst_change([series]) == "worse"
+
+
+@pytest.mark.parametrize("pathway, expected", [("cervical-radiculopathy", "no-change"),
+                                                 ("lumbar-radiculopathy", "improved")])
+def test_series_classify_with_the_course_pathway(pathway, expected):
+    rows = [score_row(1, "baseline", 0, "ndi", 40), score_row(2, "week-8", 1, "ndi", 30)]
+    (series,) = build_series(rows, {}, pathway)
+    assert series.change_since_baseline()["class"] == expected
+
+
+@pytest.mark.parametrize("first", [
+    score_row(1, "baseline", 0, "odi", None, valid=0),   # answered, but invalid
+    None,                                                # never answered
+])
+def test_no_later_score_stands_in_for_a_missing_baseline(first):
+    rows = ([first] if first else []) + [score_row(2, "final", 1, "odi", 40),
+                                         score_row(3, "followup-3m", 2, "odi", 10)]
+    (series,) = build_series(rows, {})
+    assert not series.has_baseline and series.change_since_baseline() is None
+    assert series.change_since_previous()["class"] == "improved"
 
 
 def test_invalid_scores_are_skipped_when_comparing():

@@ -47,7 +47,8 @@ def _answer_for(step, content, pathway, odi, nprs, yes, activities, ratings):
     if step.startswith("nprs-"):
         return {"answer": str(nprs)}
     if step == "psfs-activities":
-        return {f"activities-{n}": text for n, text in enumerate(activities)}
+        named = {f"activities-{n}": text for n, text in enumerate(activities)}
+        return {**named, "fewer": "y"} if len(activities) < 3 else named
     if step == "psfs-rate":
         count = len(activities)
         return {f"rating_{n}": str((ratings or [4] * count)[n - 1]) for n in range(1, count + 1)}
@@ -129,12 +130,14 @@ def test_progress_shows_position_within_the_questionnaire(client, enrol):
     _, token = enrol(consent="given")
     page = client.get(f"/q/{token}/step/odi-3").page
     assert "ODI · 3 af 10" in " ".join(page.select_one(".progress-label").text.split())
-    assert page.select_one("progress")["max"] == "14"  # nprs + 10 odi + 2 psfs + safety
+    # nprs back and leg + 10 odi + 2 psfs + safety
+    assert page.select_one("progress")["max"] == "15"
 
 
 def test_answers_are_saved_as_the_patient_goes_and_resume_later(client, enrol):
     _, token = enrol(consent="given")
     client.post(f"/q/{token}/step/nprs-back", data={"answer": "6"})
+    client.post(f"/q/{token}/step/nprs-leg", data={"answer": "2"})
     client.post(f"/q/{token}/step/odi-1", data={"answer": "3"})
     home = client.get(f"/q/{token}").page
     assert home.select_one("a.button")["href"].endswith("/step/odi-2")
@@ -182,6 +185,38 @@ def test_sex_life_offers_not_applicable_which_is_stored_as_missing(client, db, e
     assert row["value"] == pytest.approx((sum(ODI_EXAMPLE) - 5) / 45 * 100)
 
 
+NDI_EXAMPLE = [3, 2, 3, 0, 0, 2, 5, 2, 2, 2]  # docs/scoring.md: 42
+
+
+def _ndi_score(client, db, enrol, content, ndi):
+    course_id, token = enrol(pathway="cervical-radiculopathy", consent="given")
+    answer_everything(client, token, content, pathway="cervical-radiculopathy", odi=ndi)
+    client.post(f"/q/{token}/submit")
+    return next(db.query("SELECT value, valid, answered, reason FROM scores"
+                         " WHERE instrument = 'ndi'"))
+
+
+def test_ndi_work_offers_not_applicable_which_is_stored_as_missing(client, db, enrol, content):
+    _, token = enrol(pathway="cervical-radiculopathy", consent="given", language="en")
+    page = client.get(f"/q/{token}/step/ndi-7").page
+    label = page.select_one("label[for=answer-6]")
+    assert page.select_one("input#answer-6")["value"] == "na"
+    assert label.text.strip() == content.questionnaire("ndi", "en").section(7)["not_applicable"]
+    ndi = NDI_EXAMPLE[:6] + ["na"] + NDI_EXAMPLE[7:]
+    row = _ndi_score(client, db, enrol, content, ndi)
+    assert row["answered"] == 9 and row["valid"] == 1
+    assert row["value"] == pytest.approx((sum(NDI_EXAMPLE) - 5) / 45 * 100)
+
+
+def test_ndi_with_work_and_driving_not_applicable_has_no_score_and_says_why(client, db, enrol,
+                                                                            content):
+    """The same missing-item rule as any section: at most one may be missing."""
+    ndi = NDI_EXAMPLE[:6] + ["na", "na"] + NDI_EXAMPLE[8:]
+    row = _ndi_score(client, db, enrol, content, ndi)
+    assert row["valid"] == 0 and row["value"] is None and row["answered"] == 8
+    assert "2 sections unanswered" in row["reason"]
+
+
 def test_nprs_offers_eleven_labelled_options_with_named_end_points(client, enrol, content):
     _, token = enrol(consent="given", language="en")
     page = client.get(f"/q/{token}/step/nprs-back").page
@@ -219,7 +254,7 @@ def test_submitting_twice_creates_one_response(client, db, enrol, content):
     scores = next(db.query("SELECT count(*) AS n FROM scores"))["n"]
     second = client.post(f"/q/{token}/submit")
     assert first.headers["Location"] == second.headers["Location"]
-    assert scores == 4  # nprs back, odi, psfs mean, psfs activity 1
+    assert scores == 5  # nprs back and leg, odi, psfs mean, psfs activity 1
     assert next(db.query("SELECT count(*) AS n FROM scores"))["n"] == scores
     assert next(db.query("SELECT count(*) AS n FROM responses"))["n"] == 4
 
@@ -240,6 +275,7 @@ def test_after_submitting_answers_can_no_longer_change(client, db, enrol, conten
 def test_submit_with_missing_answers_goes_to_the_first_missing_question(client, enrol):
     _, token = enrol(consent="given")
     client.post(f"/q/{token}/step/nprs-back", data={"answer": "3"})
+    client.post(f"/q/{token}/step/nprs-leg", data={"answer": "0"})
     response = client.post(f"/q/{token}/submit")
     assert response.headers["Location"].endswith("/step/odi-1")
 
@@ -248,7 +284,7 @@ def test_review_lists_every_answer_with_a_change_link(client, enrol, content):
     _, token = enrol(consent="given", language="en")
     review = answer_everything(client, token, content)
     rows = review.page.select(".summary__row")
-    assert len(rows) == 1 + 10 + 1 + 1 + len(content.questionnaire("safety", "en")
+    assert len(rows) == 2 + 10 + 1 + 1 + len(content.questionnaire("safety", "en")
                                              .safety_items("primary-low-back-pain"))
     change = rows[3].select_one("a")["href"]
     assert change.endswith("?return=review")

@@ -5,8 +5,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from patientapp.scoring import (
+    CHANGE_RULES,
     IMPROVED,
     NO_CHANGE,
+    PATHWAY_CHANGE_RULES,
     WORSE,
     classify_change,
     display,
@@ -154,19 +156,23 @@ def test_display_score_uses_the_instrument_precision():
 @pytest.mark.parametrize(
     "instrument, before, after, expected",
     [
-        ("odi", 40, 30, IMPROVED),      # 10 points
-        ("odi", 40, 31, NO_CHANGE),     # 9 points, 22.5 %
-        ("odi", 20, 14, IMPROVED),      # 6 points but 30 %
-        ("odi", 20, 15, NO_CHANGE),     # 25 %
+        # Issue 18 replaced "10 points OR 30 %" by "30 % of baseline, but at least 10":
+        ("odi", 4, 2, NO_CHANGE),       # 50 % but only 2 points: below the floor
+        ("odi", 20, 14, NO_CHANGE),     # 30 % but 6 points (was "improved" before issue 18)
+        ("odi", 40, 30, NO_CHANGE),     # 10 points but 25 %: 40 needs 12
+        ("odi", 40, 28, IMPROVED),      # 12 points = 30 %
         ("odi", 30, 40, WORSE),         # rise of 10
         ("odi", 30, 39, NO_CHANGE),     # rise of 9: a 30 % rise is not "worse"
-        ("odi", 16 / 45 * 100, 16 / 45 * 100 - 10, IMPROVED),
+        ("odi", 16 / 45 * 100, 16 / 45 * 100 * 0.7, IMPROVED),  # exactly 30 % of 35.56
+        ("odi", 16 / 45 * 100, 16 / 45 * 100 - 10, NO_CHANGE),  # 10 points = 28 %
         ("ndi", 40, 30, IMPROVED),
         ("ndi", 20, 14, NO_CHANGE),     # NDI has no relative rule
         ("ndi", 30, 40, WORSE),
-        ("nprs", 8, 6, IMPROVED),
-        ("nprs", 3, 2, IMPROVED),       # 33 %
-        ("nprs", 8, 7, NO_CHANGE),
+        ("nprs", 8, 5, IMPROVED),       # 3 points, 37.5 %
+        ("nprs", 8, 6, NO_CHANGE),      # 2 points but 25 % of 8
+        ("nprs", 3, 2, NO_CHANGE),      # 33 % but 1 point
+        ("nprs", 1, 0, NO_CHANGE),      # 100 % but 1 point
+        ("nprs", 4, 2, IMPROVED),
         ("nprs", 4, 6, WORSE),
         ("psfs", 3, 5, IMPROVED),       # higher is better
         ("psfs", 5, 3, WORSE),
@@ -182,6 +188,74 @@ def test_change_classification(instrument, before, after, expected):
 def test_psfs_single_activity_needs_three_points():
     assert classify_change("psfs", 3, 5, single_activity=True) == NO_CHANGE
     assert classify_change("psfs", 3, 6, single_activity=True) == IMPROVED
+
+
+# Every threshold at its edge: just below, at and just above, in both directions.
+# (instrument, pathway, single activity, before, after, expected)
+EDGES = [
+    # ODI floor (baseline 20: 30 % is 6, so the floor of 10 decides)
+    ("odi", None, False, 20, 10.5, NO_CHANGE), ("odi", None, False, 20, 10, IMPROVED),
+    ("odi", None, False, 20, 9.5, IMPROVED),
+    # ODI percentage (baseline 50: 30 % is 15, above the floor)
+    ("odi", None, False, 50, 35.5, NO_CHANGE), ("odi", None, False, 50, 35, IMPROVED),
+    ("odi", None, False, 50, 34.5, IMPROVED),
+    # ODI worse: a rise of 10, whatever the baseline
+    ("odi", None, False, 30, 39.5, NO_CHANGE), ("odi", None, False, 30, 40, WORSE),
+    ("odi", None, False, 30, 40.5, WORSE), ("odi", None, False, 2, 12, WORSE),
+    # NDI: 10 percentage points either way, no percentage rule
+    ("ndi", None, False, 40, 30.5, NO_CHANGE), ("ndi", None, False, 40, 30, IMPROVED),
+    ("ndi", None, False, 40, 29.5, IMPROVED), ("ndi", None, False, 80, 70, IMPROVED),
+    ("ndi", None, False, 30, 39.5, NO_CHANGE), ("ndi", None, False, 30, 40, WORSE),
+    ("ndi", None, False, 30, 40.5, WORSE),
+    # NDI on the cervical radiculopathy course: improved at 14 (Cleland 2006), worse at 10
+    ("ndi", "cervical-radiculopathy", False, 40, 26.5, NO_CHANGE),
+    ("ndi", "cervical-radiculopathy", False, 40, 26, IMPROVED),
+    ("ndi", "cervical-radiculopathy", False, 40, 25.5, IMPROVED),
+    ("ndi", "cervical-radiculopathy", False, 40, 30, NO_CHANGE),
+    ("ndi", "cervical-radiculopathy", False, 30, 39.5, NO_CHANGE),
+    ("ndi", "cervical-radiculopathy", False, 30, 40, WORSE),
+    ("ndi", "cervical-radiculopathy", False, 30, 40.5, WORSE),
+    # The other courses keep the general NDI and ODI rules
+    ("ndi", "lumbar-radiculopathy", False, 40, 30, IMPROVED),
+    ("odi", "cervical-radiculopathy", False, 20, 10, IMPROVED),
+    # NPRS floor (baseline 4: 30 % is 1.2, the floor of 2 decides)
+    ("nprs", None, False, 4, 2.1, NO_CHANGE), ("nprs", None, False, 4, 2, IMPROVED),
+    ("nprs", None, False, 4, 1.9, IMPROVED),
+    # NPRS percentage (baseline 8: 30 % is 2.4)
+    ("nprs", None, False, 8, 5.7, NO_CHANGE), ("nprs", None, False, 8, 5.6, IMPROVED),
+    ("nprs", None, False, 8, 5.5, IMPROVED),
+    # NPRS worse: a rise of 2
+    ("nprs", None, False, 4, 5.9, NO_CHANGE), ("nprs", None, False, 4, 6, WORSE),
+    ("nprs", None, False, 4, 6.1, WORSE),
+    # PSFS mean: 2 points, higher is better
+    ("psfs", None, False, 3, 4.9, NO_CHANGE), ("psfs", None, False, 3, 5, IMPROVED),
+    ("psfs", None, False, 3, 5.1, IMPROVED),
+    ("psfs", None, False, 5, 3.1, NO_CHANGE), ("psfs", None, False, 5, 3, WORSE),
+    ("psfs", None, False, 5, 2.9, WORSE),
+    # PSFS single activity: 3 points
+    ("psfs", None, True, 3, 5.9, NO_CHANGE), ("psfs", None, True, 3, 6, IMPROVED),
+    ("psfs", None, True, 3, 6.1, IMPROVED),
+    ("psfs", None, True, 6, 3.1, NO_CHANGE), ("psfs", None, True, 6, 3, WORSE),
+    ("psfs", None, True, 6, 2.9, WORSE),
+]
+
+
+@pytest.mark.parametrize("instrument, pathway, single, before, after, expected", EDGES)
+def test_thresholds_at_their_edges(instrument, pathway, single, before, after, expected):
+    assert classify_change(instrument, before, after, single_activity=single,
+                           pathway=pathway) == expected
+
+
+def test_every_threshold_has_edge_cases():
+    """A new rule or course-specific threshold needs its own rows in EDGES."""
+    covered = {(i, p) for i, p, *_ in EDGES}
+    assert {(i, None) for i in CHANGE_RULES} <= covered
+    assert {(i, p) for p, i in PATHWAY_CHANGE_RULES} <= covered
+
+
+def test_an_unknown_instrument_has_no_change_rule():
+    with pytest.raises(ValueError):
+        classify_change("sf36", 10, 20)
 
 
 # --- properties ---------------------------------------------------------------
@@ -235,8 +309,11 @@ def test_nprs_out_of_range_always_raises(value):
         score("nprs", value)
 
 
-@given(st.sampled_from(["odi", "ndi", "nprs", "psfs"]), st.floats(0, 100), st.floats(0, 100))
-def test_change_is_antisymmetric_between_improved_and_worse(instrument, a, b):
-    forward, backward = classify_change(instrument, a, b), classify_change(instrument, b, a)
-    if forward == WORSE:
-        assert backward == IMPROVED
+@given(st.sampled_from(["odi", "ndi", "nprs", "psfs"]),
+       st.sampled_from([None, "cervical-radiculopathy"]), st.floats(0, 100), st.floats(0, 100))
+def test_an_improvement_read_backwards_is_a_worsening(instrument, pathway, a, b):
+    """Improving needs at least as much as worsening (the floor, or 30 % of a high baseline),
+    so an improvement from b to a is always a worsening from a to b; not the other way round:
+    ODI 50 → 60 is worse, 60 → 50 (17 %) is not yet improved."""
+    if classify_change(instrument, b, a, pathway=pathway) == IMPROVED:
+        assert classify_change(instrument, a, b, pathway=pathway) == WORSE

@@ -29,15 +29,18 @@ def course_context(db: Database, course: dict) -> dict:
     pathway = _content().pathway(course["pathway"])
     timepoints = courses.list_timepoints(db, course["id"])
     series = report.build_series(answers_db.course_scores(db, course["id"]),
-                                 answers_db.psfs_baseline_means(db, course["id"]))
-    labels = {tp.key: tp.names[_locale()] for tp in pathway.timepoints}
+                                 answers_db.psfs_baseline_means(db, course["id"]),
+                                 course["pathway"])
+    # The baseline is named after the service code the course started with (0262, 0242…).
+    specs = pathway.timepoints_for(course.get("entry_code"))
+    labels = {tp.key: tp.names[_locale()] for tp in specs}
     short = {tp["key"]: _short_label(tp["key"]) for tp in timepoints}
     by_instrument: dict[str, list[report.Series]] = {}
     for s in series:
         if not s.single_activity:
             by_instrument.setdefault(s.instrument, []).append(s)
     return {
-        "pathway": pathway, "timepoints": timepoints, "series": series,
+        "pathway": pathway, "timepoints": timepoints, "series": series, "baseline": specs[0],
         "by_instrument": by_instrument, "axis_labels": short, "long_labels": labels,
         "columns": [tp["key"] for tp in timepoints if tp["submitted_at"]],
         "titles": {i: _content().questionnaire(i, _locale()).short_title for i in by_instrument},

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from .. import queries
 from ..courses import queries as courses
 from ..courses.contact import ContactError, normalise_email, normalise_phone
-from ..courses.enrolment import Problem, check_enrolment, parse_iso_date
+from ..courses.enrolment import Problem, check_enrolment, entry_codes_of, parse_iso_date
 from ..db import get_db, write_transaction
 from ..notifications import addresses
 from ..notifications.manual import send_link_now
@@ -21,7 +21,7 @@ from .auth import admin_required, login_required
 from .views import audit, clinic_course, current_timepoint, links_held_back_message
 
 CLINIC_FIELDS = ("name", "phone", "email", "alert_emails", "alert_phones")
-ENROL_FIELDS = ("name", "email", "phone", "language", "pathway", "first_visit",
+ENROL_FIELDS = ("name", "email", "phone", "language", "pathway", "entry_code", "first_visit",
                 "referral_date")
 
 
@@ -41,24 +41,38 @@ def _form_values(fields: tuple[str, ...]) -> dict[str, str]:
 @login_required
 def enrol_patient():
     pathways = current_app.extensions["content"].pathways
-    values = {"language": "da", "first_visit": today().isoformat()}
+    values = {"language": "da", "entry_code": "", "first_visit": today().isoformat()}
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         values = _form_values(ENROL_FIELDS)
-        enrolment, problems = check_enrolment(values, pathways)
+        enrolment, problems = check_enrolment(values, pathways, entry_codes_of(pathways))
         if enrolment:
             patient = courses.NewPatient(g.clinician["clinic_id"], enrolment.name,
                                          enrolment.email, enrolment.phone, enrolment.language)
             with write_transaction(get_db()):
                 course_id = courses.enrol(get_db(), patient, pathways[enrolment.pathway],
-                                          enrolment.first_visit, enrolment.referral_date)
+                                          enrolment.first_visit, enrolment.referral_date,
+                                          enrolment.entry_code)
                 audit("enrol-patient", "course", course_id)
             flash(_("The patient is enrolled. Invitations go out before each consultation."))
             return redirect(url_for(".show_course", course_id=course_id))
         errors = _translated(problems)
     options = [(p.id, p.names[str(get_locale())]) for p in pathways.values()]
     return render_template("clinician/enrol.html", values=values, errors=errors,
-                           pathway_options=options), 400 if errors else 200
+                           pathway_options=options, entry_options=_entry_options(pathways)), \
+        400 if errors else 200
+
+
+def _entry_options(pathways) -> list[tuple[str, str]]:
+    """The usual first service code, then every other code a course may start with."""
+    locale = str(get_locale())
+    usual = ", ".join(p.usual_entry_code for p in pathways.values())
+    options = [("", _("The course's usual code (%(codes)s)", codes=usual))]
+    for pathway in pathways.values():
+        for entry in pathway.timepoints[0].entry_codes:
+            options.append((entry.code, f"{entry.code} – {pathway.names[locale]}: "
+                                        f"{entry.names[locale]}"))
+    return options
 
 
 @bp.route("/courses/<int:course_id>/edit", methods=["GET", "POST"])
@@ -98,10 +112,11 @@ def _check_contact(values: dict) -> tuple[dict[str, list[str]], dict]:
 
 def _render_edit(course, values, errors, dates, date_errors, status=None):
     db = get_db()
+    pathway = current_app.extensions["content"].pathway(course["pathway"])
     context = {"course": course, "values": values, "errors": errors,
                "timepoints": courses.list_timepoints(db, course["id"]), "dates": dates,
-               "date_errors": date_errors,
-               "pathway": current_app.extensions["content"].pathway(course["pathway"])}
+               "date_errors": date_errors, "pathway": pathway,
+               "specs": {t.key: t for t in pathway.timepoints_for(course["entry_code"])}}
     failed = errors or date_errors
     return render_template("clinician/edit_course.html", **context), \
         status or (400 if failed else 200)

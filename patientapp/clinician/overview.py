@@ -40,7 +40,8 @@ def improvement_shares(rows: list[dict]) -> dict[str, dict[tuple[str, str], dict
             continue
         entry = shares[pathway].setdefault((instrument, item), {"courses": 0, "improved": 0})
         entry["courses"] += 1
-        change = scoring.classify_change(instrument, values["baseline"], values["final"])
+        change = scoring.classify_change(instrument, values["baseline"], values["final"],
+                                         pathway=pathway)
         entry["improved"] += change == scoring.IMPROVED
     for per_pathway in shares.values():
         for entry in per_pathway.values():

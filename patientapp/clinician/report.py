@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from .. import scoring
 
+BASELINE = "baseline"
 SCALE_MAX = {"odi": 100, "ndi": 100, "nprs": 10, "psfs": 10}
 
 
@@ -29,6 +30,7 @@ class Series:
 
     instrument: str
     item: str
+    pathway: str | None = None  # the course's pathway: some thresholds differ by course
     points: list[Point] = field(default_factory=list)
 
     @property
@@ -44,19 +46,29 @@ class Series:
             return None
         return {"from": before.value, "to": after.value, "delta": after.value - before.value,
                 "class": scoring.classify_change(self.instrument, before.value, after.value,
-                                                 single_activity=self.single_activity)}
+                                                 single_activity=self.single_activity,
+                                                 pathway=self.pathway)}
+
+    @property
+    def has_baseline(self) -> bool:
+        """Whether the baseline consultation itself has a valid score. When it was skipped
+        (or is invalid), no later score takes its place: there is no change since baseline."""
+        valid = self.valid_points
+        return bool(valid) and valid[0].timepoint == BASELINE
 
     def change_since_baseline(self) -> dict | None:
         valid = self.valid_points
-        return self._change(valid[0], valid[-1]) if len(valid) > 1 else None
+        return self._change(valid[0], valid[-1]) if self.has_baseline and len(valid) > 1 \
+            else None
 
     def change_since_previous(self) -> dict | None:
         valid = self.valid_points
         return self._change(valid[-2], valid[-1]) if len(valid) > 1 else None
 
 
-def build_series(score_rows: list[dict], psfs_baseline: dict[int, float | None]) -> list[Series]:
-    """Group score rows (ordered by timepoint) into series.
+def build_series(score_rows: list[dict], psfs_baseline: dict[int, float | None],
+                 pathway: str | None = None) -> list[Series]:
+    """Group score rows (ordered by timepoint) into series of the course on ``pathway``.
 
     The PSFS total is the mean over the baseline activities only, so an activity added
     later never moves the course's PSFS change (docs/scoring.md, PSFS).
@@ -69,7 +81,7 @@ def build_series(score_rows: list[dict], psfs_baseline: dict[int, float | None])
             value = psfs_baseline[row["timepoint_id"]]
             valid = value is not None
         point = Point(row["timepoint"], row["position"], value, valid, row["band"], row["reason"])
-        series.setdefault(key, Series(*key)).points.append(point)
+        series.setdefault(key, Series(*key, pathway=pathway)).points.append(point)
     order = {"odi": 0, "ndi": 1, "nprs": 2, "psfs": 3}
     return sorted(series.values(), key=lambda s: (order.get(s.instrument, 9), s.item != "",
                                                   s.item))

@@ -14,7 +14,14 @@ from flask.cli import with_appcontext
 
 from ..db import get_db
 from . import queries as courses
-from .enrolment import Problem, check_enrolment, course_summary, parse_iso_date, pick_clinic
+from .enrolment import (
+    Problem,
+    check_enrolment,
+    course_summary,
+    entry_codes_of,
+    parse_iso_date,
+    pick_clinic,
+)
 
 WARNINGS = {
     "moved-to-limit": "planned for {planned}, after the follow-up limit; moved to {limit}, "
@@ -71,25 +78,32 @@ def _echo_course(course_id: int, as_json: bool) -> None:
 @click.option("--phone", default=None, help="Where invitations are texted: 8 digits, or + and "
                                             "the country code.")
 @click.option("--language", default="da", show_default=True, help="da or en.")
+@click.option("--entry-code", default=None,
+              help="Service code of the baseline consultation. Default: the course's usual "
+                   "first code (0261, 0241, 0231). Also: 0262 (primary low back pain, same day "
+                   "as 0110: questionnaires go out before it), 0242 / 0232 (nerve-root "
+                   "courses, when switching from an ongoing course).")
 @click.option("--clinic", default=None, help="Clinic id or name (default: the only clinic).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 @with_appcontext
 def enrol_command(pathway: str, first_visit: str, name: str, referral_date: str | None,
-                  email: str | None, phone: str | None, language: str, clinic: str | None,
-                  as_json: bool) -> None:
+                  email: str | None, phone: str | None, language: str,
+                  entry_code: str | None, clinic: str | None, as_json: bool) -> None:
     """Enrol a patient on a course and print its dated timepoints."""
     content = current_app.extensions["content"]
     enrolment, problems = check_enrolment(
         {"name": name, "pathway": pathway, "first_visit": first_visit,
-         "referral_date": referral_date, "email": email, "phone": phone, "language": language},
-        content.pathways)
+         "referral_date": referral_date, "email": email, "phone": phone, "language": language,
+         "entry_code": entry_code},
+        content.pathways, entry_codes_of(content.pathways))
     found, clinic_problem = pick_clinic(courses.list_clinics(get_db()), clinic)
     if problems or clinic_problem:
         _fail(problems + ([clinic_problem] if clinic_problem else []))
     patient = courses.NewPatient(found["id"], enrolment.name, enrolment.email, enrolment.phone,
                                  enrolment.language)
     course_id = courses.enrol(get_db(), patient, content.pathway(enrolment.pathway),
-                              enrolment.first_visit, enrolment.referral_date)
+                              enrolment.first_visit, enrolment.referral_date,
+                              enrolment.entry_code)
     _echo_course(course_id, as_json)
 
 

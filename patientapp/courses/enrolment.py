@@ -8,7 +8,7 @@ every message next to its field and the command line can print them all at once.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -41,6 +41,7 @@ class Enrolment:
     email: str = ""
     phone: str = ""
     language: str = "da"
+    entry_code: str | None = None  # the baseline's service code; None: the usual one
 
 
 def parse_iso_date(text: str | None) -> date:
@@ -102,22 +103,48 @@ def _check_language(raw: Mapping, problems: list[Problem]) -> str:
     return language
 
 
-def check_enrolment(raw: Mapping[str, str | None],
-                    pathway_ids: Iterable[str]) -> tuple[Enrolment | None, list[Problem]]:
-    """Validate raw fields (name, pathway, first_visit, referral_date, email, phone, language).
+def _check_entry_code(raw: Mapping, entry_codes: Mapping[str, Sequence[str]],
+                      problems: list[Problem]) -> str | None:
+    """The baseline's service code: empty means the course's usual one."""
+    code = (raw.get("entry_code") or "").strip()
+    pathway = (raw.get("pathway") or "").strip()
+    if not code or pathway not in entry_codes:
+        return None
+    if code not in entry_codes[pathway]:
+        problems.append(Problem("entry_code", N_(
+            "The service code %(code)s does not start this course: choose one of %(choices)s."),
+            {"code": code, "choices": ", ".join(entry_codes[pathway])}))
+        return None
+    return code
+
+
+def check_enrolment(raw: Mapping[str, str | None], pathway_ids: Iterable[str],
+                    entry_codes: Mapping[str, Sequence[str]] | None = None,
+                    ) -> tuple[Enrolment | None, list[Problem]]:
+    """Validate raw fields (name, pathway, first_visit, referral_date, email, phone, language,
+    entry_code). ``entry_codes`` maps each pathway id to the service codes its baseline may
+    have (the usual one first); without it, any entry code is refused.
 
     Returns the cleaned enrolment and no problems, or None and every problem found.
     """
     problems: list[Problem] = []
-    _check_name_and_pathway(raw, list(pathway_ids), problems)
+    pathway_ids = list(pathway_ids)
+    _check_name_and_pathway(raw, pathway_ids, problems)
     first, referral = _check_dates(raw, problems)
     email, phone = _check_contact(raw, problems)
     language = _check_language(raw, problems)
+    codes = entry_codes if entry_codes is not None else {p: () for p in pathway_ids}
+    entry_code = _check_entry_code(raw, codes, problems)
     if problems:
         return None, problems
     return Enrolment(name=raw["name"].strip(), pathway=raw["pathway"].strip(),
                      first_visit=first, referral_date=referral, email=email, phone=phone,
-                     language=language), []
+                     language=language, entry_code=entry_code), []
+
+
+def entry_codes_of(pathways: Mapping) -> dict[str, tuple[str, ...]]:
+    """For check_enrolment: each pathway's allowed baseline service codes."""
+    return {pathway_id: pathway.entry_codes for pathway_id, pathway in pathways.items()}
 
 
 def last_day(expires_at: str) -> date:
@@ -130,6 +157,7 @@ def course_summary(course: dict, timepoints: list[dict]) -> dict:
     return {
         "course_id": course["id"],
         "pathway": course["pathway"],
+        "entry_code": course.get("entry_code"),
         "patient": {"pseudonym": course["pseudonym"]},
         "timepoints": [{
             "key": tp["key"], "code": tp["code"], "visit_date": tp["visit_date"],

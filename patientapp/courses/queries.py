@@ -60,17 +60,23 @@ def enrol(
     pathway: Pathway,
     first_visit: date,
     referral_date: date | None = None,
+    entry_code: str | None = None,
 ) -> int:
-    """Create the patient, the course and its dated timepoints in one transaction."""
-    planned = plan(pathway, first_visit, referral_date)
+    """Create the patient, the course and its dated timepoints in one transaction.
+
+    ``entry_code`` is the baseline's service code (None: the pathway's usual one); it is
+    stored on the course so that re-planning keeps it.
+    """
+    entry_code = pathway.baseline_for(entry_code).code
+    planned = plan(pathway, first_visit, referral_date, entry_code=entry_code)
     with write_transaction(db):
         patient_id = save_patient(db, patient)
         course_id = db.execute(
             "INSERT INTO courses (clinic_id, patient_id, pathway, referral_date, first_visit,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            " entry_code, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [patient.clinic_id, patient_id, pathway.id,
              referral_date.isoformat() if referral_date else None, first_visit.isoformat(),
-             now()],
+             entry_code, now()],
         ).lastrowid
         for tp in planned:
             db.table("timepoints").insert(_timepoint_row(course_id, tp))
@@ -124,7 +130,7 @@ def replan(db: Database, course_id: int, pathway: Pathway, moved: dict[str, date
                 if tp["submitted_at"]}
         planned = plan(pathway, parse_date(course["first_visit"]),
                        parse_date(course["referral_date"]) if course["referral_date"] else None,
-                       {**by_hand, **moved, **done})
+                       {**by_hand, **moved, **done}, entry_code=course["entry_code"])
         for tp in planned:
             if current[tp.key]["submitted_at"]:
                 continue

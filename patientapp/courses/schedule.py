@@ -71,12 +71,15 @@ def plan(
     first_visit: date,
     referral_date: date | None = None,
     moved: dict[str, date] | None = None,
+    entry_code: str | None = None,
 ) -> list[PlannedTimepoint]:
     """Date every timepoint of ``pathway``.
 
     ``moved`` holds visit dates the clinic has set by hand; a moved final visit
     moves the follow-ups anchored on it. A follow-up that would fall after
     12 months from the referral is moved to the limit, with a warning.
+    ``entry_code`` is the service code the course starts with (None: the pathway's
+    usual one); it gives the baseline its code and, for some codes, its own offset.
     """
     moved = moved or {}
     if referral_date and referral_date > first_visit:
@@ -85,7 +88,8 @@ def plan(
     final_date = moved.get(final_spec.key, first_visit + timedelta(days=final_spec.offset_days))
     limit = follow_up_limit(pathway, referral_date)
     planned, previous = [], first_visit
-    for position, spec in enumerate(pathway.timepoints):
+    specs = pathway.timepoints_for(entry_code)
+    for position, spec in enumerate(specs):
         anchor = final_date if spec.anchor == "final" else first_visit
         visit, warning = moved.get(spec.key), None
         if visit is None:

@@ -13,6 +13,8 @@ from ..content import SECTION_IDS
 
 NOT_APPLICABLE = "na"
 PSFS_MAX_ACTIVITIES = 5
+# The patient is asked for at least 3 (the usual number); fewer only on purpose.
+PSFS_EXPECTED_ACTIVITIES = 3
 PSFS_ACTIVITY_MAX_LENGTH = 100
 
 

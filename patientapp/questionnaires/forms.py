@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FieldList, StringField
+from wtforms import BooleanField, FieldList, StringField
 from wtforms.validators import Length, ValidationError
 
 from ..content import Questionnaire
@@ -19,7 +19,10 @@ MESSAGES = {
     "choose_statement": _l("Choose the statement that fits you best today."),
     "choose_number": _l("Choose a number from 0 to 10."),
     "choose_yes_no": _l("Answer yes or no."),
-    "name_activity": _l("Write at least one activity."),
+    "name_activity": _l("Write at least 3 activities you find hard to do."),
+    "name_three": _l("Write at least 3 activities: that is what your physiotherapist needs. "
+                     "If you really cannot think of 3, tick “I can only name fewer than 3” "
+                     "and go on."),
     "activity_too_long": _l("Each activity must be %(max)d characters or fewer.",
                             max=flow.PSFS_ACTIVITY_MAX_LENGTH),
     "invalid_choice": _l("Choose one of the options shown."),
@@ -56,9 +59,15 @@ def nprs_form(questionnaire: Questionnaire, step: flow.Step) -> type[FlaskForm]:
     })
 
 
-def _at_least_one(form, field):
-    if not any(entry.data for entry in field.entries):
+def _enough_activities(form, field):
+    """At least 3 activities (the PSFS's usual number); 1 or 2 only when the patient says
+    on purpose that they cannot name more. None is never enough."""
+    named = sum(1 for entry in field.entries if entry.data)
+    if not named:
         raise ValidationError(MESSAGES["name_activity"])
+    if named < flow.PSFS_EXPECTED_ACTIVITIES and not form.fewer.data:
+        form.offer_fewer = True
+        raise ValidationError(MESSAGES["name_three"])
 
 
 class PsfsActivitiesForm(FlaskForm):
@@ -66,8 +75,11 @@ class PsfsActivitiesForm(FlaskForm):
         StringField(filters=[strip], validators=[
             Length(max=flow.PSFS_ACTIVITY_MAX_LENGTH, message=MESSAGES["activity_too_long"])]),
         min_entries=flow.PSFS_MAX_ACTIVITIES, max_entries=flow.PSFS_MAX_ACTIVITIES,
-        validators=[_at_least_one],
+        validators=[_enough_activities],
     )
+    # Shown only once fewer than 3 were named (or were saved that way before).
+    fewer = BooleanField(_l("I can only name fewer than 3"))
+    offer_fewer = False
 
 
 def psfs_rate_form(activities: list[str]) -> type[FlaskForm]:

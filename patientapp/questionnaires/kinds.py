@@ -125,6 +125,12 @@ def _nprs_rows(screen: Screen) -> AnswerRows:
 
 # --- PSFS: name the activities, then rate them ------------------------------------------
 
+def _activities_to_form(screen: Screen) -> dict:
+    named = screen.answers.get("activities") or []
+    # Fewer than 3 could only have been saved on purpose: keep that choice visible.
+    return {"activities": named, "fewer": 0 < len(named) < flow.PSFS_EXPECTED_ACTIVITIES}
+
+
 def _activities_from_form(screen: Screen, form) -> dict:
     named = [entry.data for entry in form.activities.entries if entry.data]
     if named == screen.activities:
@@ -189,7 +195,7 @@ KINDS: dict[str, StepKind] = {kind.name: kind for kind in (
         "psfs-activities", "psfs",
         lambda instrument, plan: [("psfs-activities", "")] if plan.names_activities else [],
         form=lambda s: forms.PsfsActivitiesForm,
-        to_form=lambda s: {"activities": s.answers.get("activities") or []},
+        to_form=_activities_to_form,
         from_form=_activities_from_form,
         review=lambda s: [(s.questionnaire.activities_question, ", ".join(s.activities) or None)],
         is_answered=lambda s: bool(s.answers.get("activities")),

@@ -13,6 +13,8 @@ from ..notifications import addresses
 from ..notifications import queries as notifications
 from . import flow
 
+BASELINE = "baseline"  # the key of every pathway's first timepoint (content.py checks it)
+
 
 def load_answers(db: Database, timepoint_id: int) -> dict[str, dict]:
     """Answers so far, by instrument."""
@@ -111,7 +113,11 @@ def submit(db: Database, timepoint: dict, sites: list[str], safety_items: list[d
         fixed = [a["text"] for a in list_fixed_activities(db, timepoint["course_id"])]
         answers = load_answers(db, timepoint["id"])
         if "psfs" in answers and not fixed:
-            _save_baseline_activities(db, timepoint["course_id"], answers["psfs"], stamp)
+            # Only the baseline consultation fixes baseline activities: named later (the
+            # baseline was skipped), they are kept and re-rated but never become the
+            # baseline the course's change is measured from.
+            _save_activities(db, timepoint["course_id"], answers["psfs"], stamp,
+                             baseline=timepoint["key"] == BASELINE)
             fixed = list(answers["psfs"].get("activities") or [])
         if "psfs" in answers:
             # The activities rated are kept word for word with the response.
@@ -137,10 +143,11 @@ def _patch(db: Database, timepoint_id: int, instrument: str, values: dict) -> No
                [json.dumps(values), timepoint_id, instrument])
 
 
-def _save_baseline_activities(db: Database, course_id: int, psfs: dict, stamp: str) -> None:
+def _save_activities(db: Database, course_id: int, psfs: dict, stamp: str,
+                     baseline: bool) -> None:
     for position, text in enumerate(psfs.get("activities") or [], start=1):
         db.execute("INSERT INTO psfs_activities (course_id, position, text, baseline, created_at)"
-                   " VALUES (?, ?, ?, 1, ?)", [course_id, position, text, stamp])
+                   " VALUES (?, ?, ?, ?, ?)", [course_id, position, text, int(baseline), stamp])
 
 
 def _response_id(db: Database, timepoint_id: int, instrument: str) -> int:
@@ -183,13 +190,21 @@ def _save_worse_alerts(db: Database, timepoint: dict, stamp: str) -> None:
     """Alert when a score is meaningfully worse than at baseline or the previous timepoint."""
     rows = course_scores(db, timepoint["course_id"])
     baseline_psfs = psfs_baseline_means(db, timepoint["course_id"])
+    pathway = next(db.query("SELECT pathway FROM courses WHERE id = ?",
+                            [timepoint["course_id"]]))["pathway"]
     for (instrument, item), series in _comparable(rows).items():
         if len(series) < 2 or series[-1]["timepoint_id"] != timepoint["id"]:
             continue
         values = [baseline_psfs.get(r["timepoint_id"]) if instrument == "psfs" else r["value"]
                   for r in series]
-        for compared, before in (("baseline", values[0]), ("previous", values[-2])):
-            if scoring.classify_change(instrument, before, values[-1]) == scoring.WORSE:
+        # "Since baseline" only from the baseline's own score: a skipped or invalid
+        # baseline is never replaced by the first later one.
+        comparisons = [("previous", values[-2])]
+        if series[0]["timepoint"] == BASELINE:
+            comparisons.insert(0, ("baseline", values[0]))
+        for compared, before in comparisons:
+            if scoring.classify_change(instrument, before, values[-1],
+                                       pathway=pathway) == scoring.WORSE:
                 detail = {"instrument": instrument, "item": item, "compared": compared,
                           "from": before, "to": values[-1]}
                 db.execute(

@@ -153,6 +153,9 @@ def test_every_patient_page_is_accessible(site, phone_js, axe_source, language):
         audit.next()
     audit.check("step-psfs-activities")
     page.locator("#activities-0").fill("Gå en tur")
+    audit.next()  # fewer than 3: the message, and the box to confirm fewer on purpose
+    audit.check("step-psfs-fewer-than-three")
+    page.locator("label[for=fewer]").click()
     audit.next()
     audit.check("step-psfs-rate")
     audit.choose("5", "rating_1")

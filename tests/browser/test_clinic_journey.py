@@ -49,9 +49,11 @@ def test_enrol_answer_and_see_the_alert_on_the_dashboard(live_app, browser, devi
     while "/step/" in phone.url:
         step = phone.url.rsplit("/", 1)[1]
         if step == "psfs-activities":
-            phone.fill("#activities-0", "Cykle på arbejde")
+            for n, activity in enumerate(("Cykle på arbejde", "Løfte mit barn", "Sove")):
+                phone.fill(f"#activities-{n}", activity)
         elif step == "psfs-rate":
-            choose(phone, "3", "rating_1")
+            for n in (1, 2, 3):
+                choose(phone, "3", f"rating_{n}")
         elif step == "safety":
             for radio in phone.locator("input[value=no]").all():
                 phone.locator(f"label[for='{radio.get_attribute('id')}']").click()

@@ -65,8 +65,9 @@ def test_patient_completes_an_odi(live_app, browser, language, device, javascrip
     choose(page, "given", "consent", tap)
     press(page, words["continue"], tap)
 
-    choose(page, "6", tap=tap)  # NPRS back
-    press(page, words["next"], tap)
+    for value in ("6", "3"):  # NPRS back, then leg
+        choose(page, value, tap=tap)
+        press(page, words["next"], tap)
     for number, value in enumerate(ODI_EXAMPLE, start=1):
         assert f"{number} {words['of']} 10" in page.locator(".progress-label").inner_text()
         if number == 1:
@@ -74,9 +75,11 @@ def test_patient_completes_an_odi(live_app, browser, language, device, javascrip
         choose(page, str(value), tap=tap)
         press(page, words["next"], tap)
 
-    page.locator("#activities-0").fill("Tage strømper på")
+    for n, activity in enumerate(("Tage strømper på", "Se en hel film", "Bære indkøb")):
+        page.locator(f"#activities-{n}").fill(activity)
     press(page, words["next"], tap)
-    choose(page, "3", "rating_1", tap)
+    for n in (1, 2, 3):
+        choose(page, "3", f"rating_{n}", tap)
     press(page, words["next"], tap)
     for radio in page.locator("input[value=no]").all():
         choose(page, "no", radio.get_attribute("name"), tap)
