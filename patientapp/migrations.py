@@ -398,3 +398,29 @@ CREATE TABLE worker_jobs (
     last_outcome TEXT NOT NULL DEFAULT '' CHECK (last_outcome IN ('', 'ok', 'failed'))
 )
 """)
+
+
+@migrations()
+def m013_write_api(db: Database) -> None:
+    # The clinic's own systems may drive courses: a key is 'read' (every key so far) or
+    # 'write'; a course carries the clinic's own reference, unique within the clinic; and
+    # a POST with an Idempotency-Key keeps its first answer (without any link token) so
+    # that a retry replays it instead of enrolling the patient twice.
+    _run(db, """
+ALTER TABLE api_keys ADD COLUMN scope TEXT NOT NULL DEFAULT 'read'
+    CHECK (scope IN ('read', 'write'));
+ALTER TABLE courses ADD COLUMN external_id TEXT;
+CREATE UNIQUE INDEX courses_external_id ON courses(clinic_id, external_id)
+    WHERE external_id IS NOT NULL;
+CREATE TABLE api_idempotency (
+    id INTEGER PRIMARY KEY,
+    api_key_id INTEGER NOT NULL REFERENCES api_keys(id) ON DELETE CASCADE,
+    idempotency_key TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    status INTEGER,
+    body TEXT,
+    created_at TEXT NOT NULL,
+    UNIQUE (api_key_id, idempotency_key)
+);
+CREATE INDEX api_idempotency_created ON api_idempotency(created_at)
+""")

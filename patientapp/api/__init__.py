@@ -12,7 +12,7 @@ from ..extensions import csrf
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 admin_bp = Blueprint("api_admin", __name__, url_prefix="/clinic/admin")
 
-from . import admin, views  # noqa: E402,F401  (registers the routes)
+from . import admin, views, write_views  # noqa: E402,F401  (registers the routes)
 
 
 def init_app(app: Flask) -> None:

@@ -60,17 +60,22 @@ def enrol(
     pathway: Pathway,
     first_visit: date,
     referral_date: date | None = None,
+    external_id: str | None = None,
 ) -> int:
-    """Create the patient, the course and its dated timepoints in one transaction."""
+    """Create the patient, the course and its dated timepoints in one transaction.
+
+    ``external_id`` is the clinic's own reference; the database keeps it unique per clinic
+    (sqlite3.IntegrityError when taken: check with ``find_course_by_external_id`` first).
+    """
     planned = plan(pathway, first_visit, referral_date)
     with write_transaction(db):
         patient_id = save_patient(db, patient)
         course_id = db.execute(
             "INSERT INTO courses (clinic_id, patient_id, pathway, referral_date, first_visit,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            " created_at, external_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [patient.clinic_id, patient_id, pathway.id,
              referral_date.isoformat() if referral_date else None, first_visit.isoformat(),
-             now()],
+             now(), external_id],
         ).lastrowid
         for tp in planned:
             db.table("timepoints").insert(_timepoint_row(course_id, tp))
@@ -110,6 +115,14 @@ class CourseError(ValueError):
         self.message, self.params = message, params
 
 
+class CourseConflict(CourseError):
+    """The change is well formed but the course's state forbids it (ended, answered)."""
+
+
+class NoSuchVisit(CourseError):
+    """The course has no timepoint of that name."""
+
+
 def replan(db: Database, course_id: int, pathway: Pathway, moved: dict[str, date]) -> None:
     """Move visit dates; dates of submitted timepoints and all answers stay as they are.
 
@@ -142,19 +155,35 @@ def move_visit(db: Database, course_id: int, pathway: Pathway, key: str, day: da
     if course is None:
         raise CourseError(N_("There is no course with the id %(id)s."), id=course_id)
     if course["status"] != "active":
-        raise CourseError(N_("The course has ended, so its visits can no longer be moved."))
+        raise CourseConflict(N_("The course has ended, so its visits can no longer be moved."))
     timepoint = next((tp for tp in list_timepoints(db, course_id) if tp["key"] == key), None)
     if timepoint is None:
-        raise CourseError(N_("The course has no visit called '%(key)s'. Choose one of: "
+        raise NoSuchVisit(N_("The course has no visit called '%(key)s'. Choose one of: "
                              "%(choices)s."), key=key,
                           choices=", ".join(t.key for t in pathway.timepoints))
     if timepoint["submitted_at"]:
-        raise CourseError(N_("The answers for '%(key)s' have already been sent, so its date "
+        raise CourseConflict(N_("The answers for '%(key)s' have already been sent, so its date "
                              "can no longer be moved."), key=key)
     if day < parse_date(course["first_visit"]):
         raise CourseError(N_("A visit cannot be before the first consultation (%(date)s)."),
                           date=course["first_visit"])
     replan(db, course_id, pathway, {key: day})
+
+
+def find_course_by_external_id(db: Database, clinic_id: int, external_id: str) -> int | None:
+    """The id of the clinic's course with this reference of the clinic's own, or None."""
+    rows = list(db.query("SELECT id FROM courses WHERE clinic_id = ? AND external_id = ?",
+                         [clinic_id, external_id]))
+    return rows[0]["id"] if rows else None
+
+
+def save_contact(db: Database, patient_id: int, changes: dict[str, str]) -> None:
+    """Change some of a patient's name, e-mail, phone and language (already checked)."""
+    columns = [name for name in ("name", "email", "phone", "language") if name in changes]
+    if columns:
+        assignments = ", ".join(f"{name} = ?" for name in columns)
+        db.execute(f"UPDATE patients SET {assignments} WHERE id = ?",  # nosec B608
+                   [changes[name] for name in columns] + [patient_id])
 
 
 def end_course(db: Database, course_id: int) -> bool:
