@@ -424,3 +424,28 @@ CREATE TABLE api_idempotency (
 );
 CREATE INDEX api_idempotency_created ON api_idempotency(created_at)
 """)
+
+
+@migrations()
+def m013b_appointments(db: Database) -> None:
+    # The booking system sends its appointments (FHIR Appointment by its own id); each is
+    # tied to the timepoint its service code maps to, so a rebooking moves that visit and a
+    # cancellation stops that timepoint's invitation (timepoints.stopped_at) until it is
+    # booked again. request_hash tells a repeat of the same Appointment from a change.
+    _run(db, """
+ALTER TABLE timepoints ADD COLUMN stopped_at TEXT;
+CREATE TABLE appointments (
+    id INTEGER PRIMARY KEY,
+    clinic_id INTEGER NOT NULL REFERENCES clinics(id),
+    appointment_id TEXT NOT NULL,
+    course_id INTEGER NOT NULL REFERENCES courses(id) ON DELETE CASCADE,
+    timepoint_id INTEGER NOT NULL REFERENCES timepoints(id) ON DELETE CASCADE,
+    status TEXT NOT NULL,
+    visit_date TEXT,
+    request_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (clinic_id, appointment_id)
+);
+CREATE INDEX appointments_timepoint ON appointments(timepoint_id)
+""")

@@ -67,12 +67,15 @@ def test_existing_keys_stay_read_keys(db, read_key):
 WRITES = [("POST", "/courses", NEW), ("PUT", "/courses/{id}/visits/week-2", {"date": "2030-01-01"}),
           ("POST", "/courses/{id}/end", None), ("PUT", "/courses/{id}/consent",
                                                 {"status": "given"}),
-          ("PATCH", "/courses/{id}", {"language": "en"})]
+          ("PATCH", "/courses/{id}", {"language": "en"}),
+          # Cross-clinic access for appointments: test_appointments.py (they name no course id).
+          ("PUT", "/fhir/Appointment/a-1", {"resourceType": "Appointment", "status": "booked",
+                                            "participant": [{"status": "accepted"}]})]
 
 
 def test_every_write_route_is_tested_here():
     documented = {(method.upper(), path.replace("{course_id}", "{id}")
-                   .replace("{timepoint}", "week-2"))
+                   .replace("{timepoint}", "week-2").replace("{appointment_id}", "a-1"))
                   for path, item in openapi.document()["paths"].items()
                   for method in item if method != "get"}
     assert documented == {(method, url) for method, url, _ in WRITES}

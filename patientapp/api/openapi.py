@@ -7,6 +7,7 @@ schemathesis against it.
 
 from __future__ import annotations
 
+from ..fhir import appointments
 from . import search, writes
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
@@ -314,6 +315,51 @@ def write_paths() -> dict:
     }
 
 
+APPOINTMENT_ID = {"name": "appointment_id", "in": "path", "required": True,
+                  "description": "The booking system's id of the appointment (a FHIR id).",
+                  "schema": {"type": "string", "pattern": r"^[A-Za-z0-9\-.]{1,64}$"}}
+
+
+def appointment_paths() -> dict:
+    resource = {"description": "The Appointment as received.",
+                "content": {"application/fhir+json": {"schema": {
+                    "$ref": "#/components/schemas/Appointment"}}}}
+    operation = _write(
+        "putAppointment", "An appointment from the booking system: create or move its visit",
+        "200", resource, "Appointment", parameters=[APPOINTMENT_ID],
+        not_found=False, conflict="The course has ended, or the visit's answers are in.",
+        description="serviceType's service code picks the timepoint (README: the mapping "
+                    "per pathway), a participant's actor.identifier.value the course (its "
+                    "external_id), start the day. booked, arrived, checked-in, fulfilled: "
+                    "the visit is on that day; cancelled, noshow, entered-in-error: its "
+                    "invitation stops until it is booked again; proposed, pending, waitlist: "
+                    "nothing changes yet. Sent again unchanged, nothing changes. 422 says why "
+                    "an Appointment cannot be mapped.")
+    operation["responses"]["201"] = {**resource, "description": "The first time this id "
+                                                               "was sent."}
+    return {"/fhir/Appointment/{appointment_id}": {"put": operation}}
+
+
+APPOINTMENT = {
+    "type": "object", "description": "A FHIR R4 Appointment (checked in full by the server).",
+    "required": ["resourceType", "status", "participant"],
+    "properties": {
+        "resourceType": {"type": "string", "enum": ["Appointment"]},
+        "id": {"type": "string", "pattern": r"^[A-Za-z0-9\-.]{1,64}$"},
+        "status": {"type": "string", "enum": list(appointments.STATUSES)},
+        "start": {"type": "string", "format": "date-time"},
+        "serviceType": {"type": "array", "items": {"type": "object", "properties": {
+            "coding": {"type": "array", "items": {"type": "object", "properties": {
+                "system": {"type": "string"}, "code": {"type": "string"}}}}}}},
+        "participant": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "required": ["status"], "properties": {
+                "status": {"type": "string"},
+                "actor": {"type": "object", "properties": {
+                    "type": {"type": "string"},
+                    "identifier": {"type": "object", "properties": {
+                        "system": {"type": "string"}, "value": {"type": "string"}}}}}}}}}}
+
+
 def _merge(paths: dict, more: dict) -> dict:
     merged = {path: dict(item) for path, item in paths.items()}
     for path, item in more.items():
@@ -324,8 +370,9 @@ def _merge(paths: dict, more: dict) -> dict:
 def document(pathways: list[str] | None = None) -> dict:
     """The whole OpenAPI document; ``pathways`` names the pathway ids the app knows."""
     found = _read_document()
-    found["paths"] = _merge(found["paths"], write_paths())
-    found["components"]["schemas"] = {**SCHEMAS, **write_schemas(pathways)}
+    found["paths"] = _merge(found["paths"], {**write_paths(), **appointment_paths()})
+    found["components"]["schemas"] = {**SCHEMAS, **write_schemas(pathways),
+                                      "Appointment": APPOINTMENT}
     return found
 
 

@@ -254,3 +254,49 @@ def record_consent(db: Database, course_id: int, status: str, method: str = "onl
             "INSERT INTO consents (course_id, status, method, recorded_by, recorded_at)"
             " VALUES (?, ?, ?, ?, ?)", [course_id, status, method, clinician_id, now()])
         db.execute("UPDATE courses SET consent = ? WHERE id = ?", [status, course_id])
+
+
+# --- appointments from the clinic's booking system ----------------------------------------
+
+def get_appointment(db: Database, clinic_id: int, appointment_id: str) -> dict | None:
+    rows = list(db.query("SELECT * FROM appointments WHERE clinic_id = ? AND appointment_id = ?",
+                         [clinic_id, appointment_id]))
+    return rows[0] if rows else None
+
+
+def list_held_timepoints(db: Database, course_id: int, stopped: tuple[str, ...],
+                         other_than: str) -> set[int]:
+    """Timepoints of the course that another live (not stopped) appointment stands for."""
+    rows = db.query(
+        "SELECT timepoint_id FROM appointments WHERE course_id = ? AND appointment_id != ?"
+        " AND status NOT IN (SELECT value FROM json_each(?))",
+        [course_id, other_than, json.dumps(list(stopped))])
+    return {row["timepoint_id"] for row in rows}
+
+
+def save_appointment(db: Database, clinic_id: int, appointment_id: str, course_id: int,
+                     timepoint_id: int, status: str, visit_date: str | None,
+                     request_hash: str) -> None:
+    moment = now()
+    db.execute(
+        "INSERT INTO appointments (clinic_id, appointment_id, course_id, timepoint_id, status,"
+        " visit_date, request_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (clinic_id, appointment_id) DO UPDATE SET course_id = excluded.course_id,"
+        " timepoint_id = excluded.timepoint_id, status = excluded.status,"
+        " visit_date = excluded.visit_date, request_hash = excluded.request_hash,"
+        " updated_at = excluded.updated_at",
+        [clinic_id, appointment_id, course_id, timepoint_id, status, visit_date, request_hash,
+         moment, moment])
+
+
+def stop_invitations(db: Database, timepoint_id: int) -> bool:
+    """No invitation or reminder for this timepoint (its appointment was cancelled) until
+    it is booked again; a retry waiting in the outbox waits too. False when already so."""
+    return db.execute("UPDATE timepoints SET stopped_at = ? WHERE id = ?"
+                      " AND stopped_at IS NULL", [now(), timepoint_id]).rowcount == 1
+
+
+def resume_invitations(db: Database, timepoint_id: int) -> bool:
+    """The timepoint was booked again: its invitation goes out as planned."""
+    return db.execute("UPDATE timepoints SET stopped_at = NULL WHERE id = ?"
+                      " AND stopped_at IS NOT NULL", [timepoint_id]).rowcount == 1
