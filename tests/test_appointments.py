@@ -323,3 +323,13 @@ def test_appointments_put_by_a_script_move_the_visits_and_the_invitations_follow
     week4_send = date.fromisoformat(timepoint(db, course_id, "week-4")["send_at"])
     assert "week-4" not in send_due_on(week4_send)  # cancelled: no invitation
     assert "week-4" not in send_due_on(week4_send + timedelta(days=1))
+
+
+def test_the_clinician_sees_that_an_invitation_was_stopped(put, client, db, clinic_id, course):
+    from test_api import sign_in
+    course_id = course()
+    day = date.fromisoformat(timepoint(db, course_id, "week-2")["visit_date"])
+    put("w2", appointment("0243", day, status="cancelled"))
+    sign_in(client, db, clinic_id)
+    row = client.get(f"/clinic/courses/{course_id}").page.find("td", string="0243").parent
+    assert "appointment cancelled: no invitation" in row.text
