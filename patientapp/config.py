@@ -98,6 +98,7 @@ def defaults(instance_path: str) -> dict:
         "WEBHOOK_SEND_ON_SUBMIT": True,
         "API_RATE_LIMIT": 120,  # requests per minute per key
         "API_AUTH_FAILURE_LIMIT": 20,  # failed attempts per minute per client address
+        "API_IDEMPOTENCY_HOURS": 24,  # how long a POST's answer is kept for its retries
     }
 
 

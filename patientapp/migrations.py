@@ -410,3 +410,54 @@ ALTER TABLE courses ADD COLUMN entry_code TEXT;
 UPDATE courses SET entry_code = (SELECT code FROM timepoints
     WHERE timepoints.course_id = courses.id AND timepoints.key = 'baseline')
 """)
+
+
+@migrations()
+def m013_write_api(db: Database) -> None:
+    # The clinic's own systems may drive courses: a key is 'read' (every key so far) or
+    # 'write'; a course carries the clinic's own reference, unique within the clinic; and
+    # a POST with an Idempotency-Key keeps its first answer (without any link token) so
+    # that a retry replays it instead of enrolling the patient twice.
+    _run(db, """
+ALTER TABLE api_keys ADD COLUMN scope TEXT NOT NULL DEFAULT 'read'
+    CHECK (scope IN ('read', 'write'));
+ALTER TABLE courses ADD COLUMN external_id TEXT;
+CREATE UNIQUE INDEX courses_external_id ON courses(clinic_id, external_id)
+    WHERE external_id IS NOT NULL;
+CREATE TABLE api_idempotency (
+    id INTEGER PRIMARY KEY,
+    api_key_id INTEGER NOT NULL REFERENCES api_keys(id) ON DELETE CASCADE,
+    idempotency_key TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    status INTEGER,
+    body TEXT,
+    created_at TEXT NOT NULL,
+    UNIQUE (api_key_id, idempotency_key)
+);
+CREATE INDEX api_idempotency_created ON api_idempotency(created_at)
+""")
+
+
+@migrations()
+def m013b_appointments(db: Database) -> None:
+    # The booking system sends its appointments (FHIR Appointment by its own id); each is
+    # tied to the timepoint its service code maps to, so a rebooking moves that visit and a
+    # cancellation stops that timepoint's invitation (timepoints.stopped_at) until it is
+    # booked again. request_hash tells a repeat of the same Appointment from a change.
+    _run(db, """
+ALTER TABLE timepoints ADD COLUMN stopped_at TEXT;
+CREATE TABLE appointments (
+    id INTEGER PRIMARY KEY,
+    clinic_id INTEGER NOT NULL REFERENCES clinics(id),
+    appointment_id TEXT NOT NULL,
+    course_id INTEGER NOT NULL REFERENCES courses(id) ON DELETE CASCADE,
+    timepoint_id INTEGER NOT NULL REFERENCES timepoints(id) ON DELETE CASCADE,
+    status TEXT NOT NULL,
+    visit_date TEXT,
+    request_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (clinic_id, appointment_id)
+);
+CREATE INDEX appointments_timepoint ON appointments(timepoint_id)
+""")

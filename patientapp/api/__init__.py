@@ -12,7 +12,8 @@ from ..extensions import csrf
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 admin_bp = Blueprint("api_admin", __name__, url_prefix="/clinic/admin")
 
-from . import admin, views  # noqa: E402,F401  (registers the routes)
+# noqa: E402,F401 below: importing them registers the routes.
+from . import admin, appointment_views, views, write_views  # noqa: E402,F401
 
 
 def init_app(app: Flask) -> None:

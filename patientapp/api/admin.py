@@ -26,11 +26,13 @@ def manage_api_keys():
     form = ApiKeyForm()
     if form.validate_on_submit():
         key_id, key = queries.save_api_key(db, g.clinician["clinic_id"], form.name.data,
-                                           g.clinician["id"])
-        audit("create-api-key", "api-key", key_id)
+                                           g.clinician["id"], form.scope.data)
+        audit("create-api-key", "api-key", key_id, form.scope.data)
         # Shown on this response only: the key itself is never stored.
         return render_template("api/key_created.html", key=key, name=form.name.data,
                                api_url=url_for("api.show_openapi", _external=True))
+    if request.method == "GET":
+        form.scope.data = "read"
     return render_template("api/keys.html", form=form,
                            keys=queries.list_api_keys(db, g.clinician["clinic_id"])), \
         400 if request.method == "POST" else 200

@@ -14,9 +14,11 @@ from . import queries
 @click.command("create-api-key")
 @click.option("--clinic", "clinic_name", required=True, help="The clinic's name.")
 @click.option("--name", required=True, help="What the key is for, e.g. the system using it.")
+@click.option("--scope", type=click.Choice(queries.SCOPES), default="read", show_default=True,
+              help="read: courses and scores; write: also enrol patients and change courses.")
 @with_appcontext
-def create_api_key_command(clinic_name: str, name: str) -> None:
-    """Create an API key for the read API and print it once (only its hash is stored)."""
+def create_api_key_command(clinic_name: str, name: str, scope: str) -> None:
+    """Create an API key and print it once (only its hash is stored)."""
     db = get_db()
     clinic = accounts.get_clinic_by_name(db, clinic_name.strip())
     if clinic is None:
@@ -24,6 +26,6 @@ def create_api_key_command(clinic_name: str, name: str) -> None:
                                  param_hint="--clinic")
     if not name.strip() or len(name.strip()) > 100:
         raise click.BadParameter("give a name of 1 to 100 characters", param_hint="--name")
-    key_id, key = queries.save_api_key(db, clinic["id"], name.strip(), None)
-    record(db, "command", None, clinic["id"], "create-api-key", "api-key", key_id)
+    key_id, key = queries.save_api_key(db, clinic["id"], name.strip(), None, scope)
+    record(db, "command", None, clinic["id"], "create-api-key", "api-key", key_id, scope)
     click.echo(key)

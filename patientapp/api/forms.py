@@ -8,6 +8,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from ..clinician.forms import strip
+from ..formfields import radio
 
 NAME_MAX = 100
 
@@ -18,3 +19,8 @@ class ApiKeyForm(FlaskForm):
                                 "use it.")),
         Length(max=NAME_MAX, message=_l("The name must be %(max)d characters or fewer.",
                                         max=NAME_MAX))])
+    scope = radio(_l("What the key may do"), [
+        ("read", _l("Read: courses and scores of patients who consented")),
+        ("write", _l("Read and write: also enrol patients and change their courses (for the "
+                     "clinic's booking system)"))],
+        _l("Choose what the key may do."))

@@ -7,7 +7,8 @@ schemathesis against it.
 
 from __future__ import annotations
 
-from . import search
+from ..fhir import appointments
+from . import search, writes
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
 
@@ -83,7 +84,13 @@ SCHEMAS = {
         "description": "RFC 7807 problem details.",
         "properties": {"type": {"type": "string"}, "title": {"type": "string"},
                        "status": {"type": "integer"}, "detail": {"type": "string"},
-                       "parameter": {"type": "string"}}},
+                       "parameter": {"type": "string"},
+                       "errors": {"type": "array", "description": "Every wrong field (422).",
+                                  "items": {"$ref": "#/components/schemas/FieldError"}}}},
+    "FieldError": {
+        "type": "object", "required": ["field", "detail"],
+        "properties": {"field": {"type": "string", "description": "The field, or 'body'."},
+                       "detail": {"type": "string"}}},
     "Timepoint": {
         "type": "object", "required": ["key", "code", "visit_date", "submitted_at"],
         "properties": {"key": {"type": "string", "example": "baseline"},
@@ -92,9 +99,14 @@ SCHEMAS = {
                        "submitted_at": {**NULLABLE_STRING, "format": "date-time"}}},
     "Course": {
         "type": "object",
-        "required": ["id", "pathway", "status", "patient", "first_visit", "timepoints"],
+        "required": ["id", "pathway", "status", "patient", "first_visit", "timepoints",
+                     "external_id", "consent"],
         "properties": {"id": {"type": "integer"}, "pathway": {"type": "string"},
                        "status": {"type": "string", "enum": ["active", "ended"]},
+                       "external_id": {**NULLABLE_STRING,
+                                       "description": "The clinic's own reference."},
+                       "consent": {"type": "string",
+                                   "enum": ["unknown", "given", "refused", "withdrawn"]},
                        "patient": {"type": "string", "description": "The pseudonym."},
                        "first_visit": {"type": "string", "format": "date"},
                        "timepoints": {"type": "array",
@@ -151,9 +163,12 @@ RESPONSES = {
         "No API key, or one that is not valid.",
         {"WWW-Authenticate": {"schema": {"type": "string"},
                               "description": "Bearer realm=\"patientapp\""}}),
-    "Forbidden": _problem_response("The API key has been revoked."),
+    "Forbidden": _problem_response("The API key has been revoked, or (for a change) it is "
+                                   "a read key."),
     "NotFound": _problem_response("No such course of this clinic, or its patient did not "
                                   "consent to passing answers on."),
+    "Unprocessable": _problem_response("The body is not right: `errors` names every wrong "
+                                       "field. Nothing was written."),
     "TooManyRequests": _problem_response(
         "Too many requests (per key), or too many failed attempts (per address).",
         {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}),
@@ -167,17 +182,210 @@ their answers on. Errors are RFC 7807 problem details. Requests are limited per 
 failed attempts per address (429 with Retry-After)."""
 
 
-def document() -> dict:
-    """The whole OpenAPI document."""
+EXTERNAL_ID = {"name": "external_id", "in": "query", "required": False,
+               "description": "Only the course with this reference of the clinic's own.",
+               "schema": {"type": "string", "pattern": search.EXTERNAL_ID}}
+WRITE_DESCRIPTION = """
+
+**Changes** (enrol, move a visit, end, consent, contact details) need a key with the
+`write` scope; a read key gets 403. A write key sees every course of its clinic (without
+answers), whatever the consent; scores and FHIR resources stay for consenting patients.
+Wrong input is 422 with `errors` naming every wrong field, and nothing is written.
+Every POST takes an `Idempotency-Key` header (e.g. a UUID): the same key with the same
+request replays the first answer (header `Idempotent-Replayed: true`) and changes nothing;
+with another request it is 422. Answers are kept for 24 hours, without any patient link."""
+
+
+def _write(operation_id: str, summary: str, ok_status: str, ok: dict,
+           body: str | None = None, *, idempotent: bool = False, not_found: bool = True,
+           parameters: list[dict] | None = None, conflict: str | None = None,
+           description: str = "") -> dict:
+    responses = {ok_status: ok, **ERRORS,
+                 "422": {"$ref": "#/components/responses/Unprocessable"}}
+    if not_found:
+        responses["404"] = {"$ref": "#/components/responses/NotFound"}
+    if idempotent:
+        conflict = " ".join(filter(None, [conflict, "A request with this Idempotency-Key is "
+                                                    "still being handled."]))
+    if conflict:
+        responses["409"] = _problem_response(conflict)
+    operation = {"operationId": operation_id, "summary": summary,
+                 "parameters": [*(parameters or []), *([IDEMPOTENCY_KEY] if idempotent else [])],
+                 "responses": responses}
+    if description:
+        operation["description"] = description
+    if body:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {
+            "schema": {"$ref": f"#/components/schemas/{body}"}}}}
+    return operation
+
+
+IDEMPOTENCY_KEY = {"name": "Idempotency-Key", "in": "header", "required": False,
+                   "description": "Makes a retry safe: see the API's description.",
+                   "schema": {"type": "string", "pattern": r"^[!-~]{1,255}$"}}
+COURSE_ID = {"name": "course_id", "in": "path", "required": True,
+             "schema": {"type": "integer", "minimum": 1, "maximum": search.MAX_ID}}
+TIMEPOINT_KEY = {"name": "timepoint", "in": "path", "required": True,
+                 "description": "The timepoint's key, e.g. baseline, week-2, final.",
+                 "schema": {"type": "string", "pattern": "^[a-z0-9-]{1,40}$"}}
+TEXT = {"type": "string", "maxLength": writes.MAX_TEXT}
+DAY_STRING = {"type": "string", "pattern": search.DAY, "example": "2026-03-02"}
+LANGUAGE = {"type": "string", "enum": ["da", "en"]}
+
+
+def write_schemas(pathways: list[str] | None) -> dict:
+    """The request bodies of the write API (and the answer to an enrolment)."""
+    pathway = {**TEXT, "description": "The pathway's id."}
+    if pathways:
+        pathway["enum"] = sorted(pathways)
+    nullable = {**TEXT, "nullable": True}
+    return {
+        "NewCourse": {
+            "type": "object", "additionalProperties": False,
+            "required": list(writes.ENROL_REQUIRED),
+            "properties": {
+                "pathway": pathway,
+                "name": {**TEXT, "description": "The patient's name (1-200 characters); only "
+                                                "the clinic sees it."},
+                "first_visit": {**DAY_STRING, "description": "The first consultation."},
+                "referral_date": {**DAY_STRING, "nullable": True,
+                                  "description": "Not after the first visit; follow-ups must "
+                                                 "fall within 12 months of it."},
+                "email": {**nullable, "description": "Where invitations are e-mailed."},
+                "phone": {**nullable, "description": "8 digits, or + and the country code."},
+                "language": {**LANGUAGE, "default": "da"},
+                "external_id": {"type": "string", "nullable": True,
+                                "pattern": search.EXTERNAL_ID,
+                                "description": "The clinic's own reference, unique in the "
+                                               "clinic; never a CPR number."},
+                "issue_link": {"type": "boolean", "default": False,
+                               "description": "Answer with the patient's link, shown once."}}},
+        "CreatedCourse": {
+            "allOf": [{"$ref": "#/components/schemas/Course"}, {
+                "type": "object", "required": ["link", "warnings"],
+                "properties": {
+                    "link": {**NULLABLE_STRING,
+                             "description": "The patient's link, when asked for and allowed."},
+                    "warnings": {"type": "array", "items": {
+                        "$ref": "#/components/schemas/Warning"}}}}]},
+        "Warning": {
+            "type": "object", "required": ["code", "detail"],
+            "properties": {"code": {"type": "string", "enum": [
+                "links-held-back", "no-open-questionnaire", "link-shown-once"]},
+                "detail": {"type": "string"}}},
+        "VisitDate": {"type": "object", "additionalProperties": False, "required": ["date"],
+                      "properties": {"date": DAY_STRING}},
+        "Consent": {"type": "object", "additionalProperties": False, "required": ["status"],
+                    "properties": {"status": {"type": "string",
+                                              "enum": list(writes.CONSENTS)}}},
+        "ContactChange": {
+            "type": "object", "additionalProperties": False, "minProperties": 1,
+            "properties": {"email": {**nullable, "description": "null or \"\" removes it."},
+                           "phone": {**nullable, "description": "null or \"\" removes it."},
+                           "language": LANGUAGE}},
+        "Nothing": {"type": "object", "additionalProperties": False, "maxProperties": 0},
+    }
+
+
+def write_paths() -> dict:
+    course = _json("The course as it is now.", "Course")
+    return {
+        "/courses": {"post": _write(
+            "createCourse", "Enrol a patient on a course", "201",
+            _json("The course, with the link when asked for.", "CreatedCourse"), "NewCourse",
+            idempotent=True, not_found=False,
+            description="The rules and messages are the browser's. With `issue_link` and "
+                        "no alarm alert address at the clinic, the patient is enrolled "
+                        "without a link and `warnings` says why.")},
+        "/courses/{course_id}/visits/{timepoint}": {"put": _write(
+            "moveVisit", "Move a visit", "200", course, "VisitDate",
+            parameters=[COURSE_ID, TIMEPOINT_KEY],
+            conflict="The course has ended, or the visit's answers are in.",
+            description="Invitations not yet sent follow the new date; a moved final "
+                        "consultation moves the follow-ups anchored on it.")},
+        "/courses/{course_id}/end": {"post": _write(
+            "endCourse", "End a course: no further invitations", "200", course,
+            idempotent=True, parameters=[COURSE_ID])},
+        "/courses/{course_id}/consent": {"put": _write(
+            "recordConsent", "Record the patient's decision on passing answers on", "200",
+            course, "Consent", parameters=[COURSE_ID])},
+        "/courses/{course_id}": {"patch": _write(
+            "changeContact", "Change the patient's contact details or language", "200",
+            course, "ContactChange", parameters=[COURSE_ID])},
+    }
+
+
+APPOINTMENT_ID = {"name": "appointment_id", "in": "path", "required": True,
+                  "description": "The booking system's id of the appointment (a FHIR id).",
+                  "schema": {"type": "string", "pattern": r"^[A-Za-z0-9\-.]{1,64}$"}}
+
+
+def appointment_paths() -> dict:
+    resource = {"description": "The Appointment as received.",
+                "content": {"application/fhir+json": {"schema": {
+                    "$ref": "#/components/schemas/Appointment"}}}}
+    operation = _write(
+        "putAppointment", "An appointment from the booking system: create or move its visit",
+        "200", resource, "Appointment", parameters=[APPOINTMENT_ID],
+        not_found=False, conflict="The course has ended, or the visit's answers are in.",
+        description="serviceType's service code picks the timepoint (README: the mapping "
+                    "per pathway), a participant's actor.identifier.value the course (its "
+                    "external_id), start the day. booked, arrived, checked-in, fulfilled: "
+                    "the visit is on that day; cancelled, noshow, entered-in-error: its "
+                    "invitation stops until it is booked again; proposed, pending, waitlist: "
+                    "nothing changes yet. Sent again unchanged, nothing changes. 422 says why "
+                    "an Appointment cannot be mapped.")
+    operation["responses"]["201"] = {**resource, "description": "The first time this id "
+                                                               "was sent."}
+    return {"/fhir/Appointment/{appointment_id}": {"put": operation}}
+
+
+APPOINTMENT = {
+    "type": "object", "description": "A FHIR R4 Appointment (checked in full by the server).",
+    "required": ["resourceType", "status", "participant"],
+    "properties": {
+        "resourceType": {"type": "string", "enum": ["Appointment"]},
+        "id": {"type": "string", "pattern": r"^[A-Za-z0-9\-.]{1,64}$"},
+        "status": {"type": "string", "enum": list(appointments.STATUSES)},
+        "start": {"type": "string", "format": "date-time"},
+        "serviceType": {"type": "array", "items": {"type": "object", "properties": {
+            "coding": {"type": "array", "items": {"type": "object", "properties": {
+                "system": {"type": "string"}, "code": {"type": "string"}}}}}}},
+        "participant": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "required": ["status"], "properties": {
+                "status": {"type": "string"},
+                "actor": {"type": "object", "properties": {
+                    "type": {"type": "string"},
+                    "identifier": {"type": "object", "properties": {
+                        "system": {"type": "string"}, "value": {"type": "string"}}}}}}}}}}
+
+
+def _merge(paths: dict, more: dict) -> dict:
+    merged = {path: dict(item) for path, item in paths.items()}
+    for path, item in more.items():
+        merged.setdefault(path, {}).update(item)
+    return merged
+
+
+def document(pathways: list[str] | None = None) -> dict:
+    """The whole OpenAPI document; ``pathways`` names the pathway ids the app knows."""
+    found = _read_document()
+    found["paths"] = _merge(found["paths"], {**write_paths(), **appointment_paths()})
+    found["components"]["schemas"] = {**SCHEMAS, **write_schemas(pathways),
+                                      "Appointment": APPOINTMENT}
+    return found
+
+
+def _read_document() -> dict:
     return {
         "openapi": "3.0.3",
-        "info": {"title": "patientapp read API", "version": "1.0.0",
-                 "description": DESCRIPTION},
+        "info": {"title": "patientapp API", "version": "1.1.0",
+                 "description": DESCRIPTION + WRITE_DESCRIPTION},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
         "paths": {
             "/courses": _operation("listCourses", "The clinic's courses with their timepoints",
-                                   _page_parameters("limit", "offset"),
+                                   [EXTERNAL_ID, *_page_parameters("limit", "offset")],
                                    _json("A page of courses, oldest first.", "CourseList")),
             "/courses/{course_id}/scores": _operation(
                 "listCourseScores", "Every score of one course",
@@ -205,7 +413,7 @@ def document() -> dict:
             "securitySchemes": {"bearerAuth": {
                 "type": "http", "scheme": "bearer",
                 "description": "An API key of the form pa_…, shown once when created."}},
-            "schemas": SCHEMAS,
+            "schemas": dict(SCHEMAS),
             "responses": RESPONSES,
         },
     }

@@ -28,6 +28,7 @@ DATE_SEARCH = rf"^(eq|gt|lt|ge|le)?({YEAR}(-(0[1-9]|1[0-2]))?|{CALENDAR_DAY}({TI
 DAY = rf"^{CALENDAR_DAY}$"
 PATIENT = r"^(Patient/)?pa-[0-9a-f]{16}$"
 CODE_SEARCH = r"^([^|\s]+\|)?[^|\s]+$"
+EXTERNAL_ID = r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$"  # the write API's, see writes.py
 MAX_LIMIT = 500
 MAX_OFFSET = 1_000_000
 MAX_ID = 2**63 - 1  # SQLite's largest integer
@@ -117,6 +118,16 @@ def pseudonym(parameter: str, value: str | None) -> str | None:
     if not re.match(PATIENT, value):
         raise SearchError(parameter, f"{value!r} is not a patient id like pa-0123456789abcdef")
     return value.removeprefix("Patient/")
+
+
+def external_id(parameter: str, value: str | None) -> str | None:
+    """The clinic's own reference of a course (see writes.EXTERNAL_ID)."""
+    if value is None:
+        return None
+    if not re.match(EXTERNAL_ID, value):
+        raise SearchError(parameter, "not a reference like K-1234: 1 to 100 letters, digits "
+                                     "and . _ : / -")
+    return value
 
 
 def number(parameter: str, value: str | None, default: int, low: int, high: int) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import Response, abort, current_app, g, request, url_for
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..db import get_db
 from ..fhir import queries as fhir_db
@@ -19,11 +19,25 @@ FHIR_JSON = "application/fhir+json"
 DEFAULT_PAGE = 50
 
 
+READING = ("GET", "HEAD", "OPTIONS")
+
+
 @bp.before_request
 def require_api_key():
-    if request.endpoint == "api.show_openapi":
+    if request.endpoint in ("api.show_openapi", "api.no_such_change"):
         return None
-    return authenticate()
+    if refused := authenticate():
+        return refused
+    if request.method not in READING and g.api_key["scope"] != "write":
+        audit("api-denied-write", detail=request.method)
+        return problem(403, "This API key may only read. Ask the clinic's admin for a key "
+                            "with the write scope.")
+    return None
+
+
+def _writer() -> bool:
+    """A write key manages the clinic's courses, so it sees them whatever the consent."""
+    return g.api_key["scope"] == "write"
 
 
 @bp.errorhandler(search.SearchError)
@@ -61,20 +75,22 @@ def _clinic() -> int:
 
 @bp.get("/courses")
 def list_courses():
-    _parameters("limit", "offset")
+    _parameters("limit", "offset", "external_id")
     limit, offset = _page()
-    rows, total = queries.list_courses(get_db(), _clinic(), limit, offset)
-    audit("api-list-courses")
+    external_id = search.external_id("external_id", request.args.get("external_id"))
+    rows, total = queries.list_courses(get_db(), _clinic(), limit, offset, external_id,
+                                       every_consent=_writer())
+    audit("api-list-courses", detail="external_id" if external_id else "")
     return {"items": rows, "limit": limit, "offset": offset, "total": total}
 
 
 @bp.get("/courses/<int:course_id>/scores")
 def list_course_scores(course_id: int):
     _parameters()
-    course = queries.get_course(get_db(), _clinic(), course_id) \
-        if course_id <= search.MAX_ID else None
+    real = course_id <= search.MAX_ID  # larger cannot be an id, nor be stored in the log
+    course = queries.get_course(get_db(), _clinic(), course_id) if real else None
     if course is None:
-        audit("api-denied-course", "course", course_id)
+        audit("api-denied-course", "course", course_id if real else None)
         abort(404, "No course with this id at the clinic, or its patient did not consent to "
                    "passing answers on.")
     audit("api-view-scores", "course", course_id)
@@ -147,10 +163,31 @@ def search_observations():
 
 @bp.get("/openapi.json")
 def show_openapi():
-    return openapi.document()
+    return openapi.document(list(current_app.extensions["content"].pathways))
 
 
 @bp.get("/<path:unknown>")
 def not_found(unknown: str):
     # Unknown addresses under /api/v1 get a problem response, not the HTML error page.
+    abort(404, "There is nothing at this address. See /api/v1/openapi.json.")
+
+
+CHANGES = ("POST", "PUT", "PATCH", "DELETE")
+
+
+@bp.route("/<path:unknown>", methods=CHANGES)
+def no_such_change(unknown: str):
+    """A change sent to an address with no such operation: 405 if another method is
+    served there (with Allow), else 404; a problem response either way, key or none."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    allowed = set()
+    for method in ("GET", *CHANGES):
+        try:
+            endpoint, _ = adapter.match(request.path, method=method)
+        except HTTPException:
+            continue
+        if endpoint not in ("api.not_found", "api.no_such_change"):
+            allowed.add(method)
+    if allowed:
+        raise MethodNotAllowed(valid_methods=sorted(allowed))
     abort(404, "There is nothing at this address. See /api/v1/openapi.json.")

@@ -132,9 +132,12 @@ def save_gp_note(db: Database, course_id: int, note: str, clinician_id: int) -> 
 
 def list_audit(db: Database, clinic_id: int, limit: int = 200, offset: int = 0) -> list[dict]:
     return list(db.query(
-        "SELECT audit_log.*, clinicians.name AS actor_name FROM audit_log"
+        "SELECT audit_log.*, coalesce(clinicians.name, api_keys.name) AS actor_name"
+        " FROM audit_log"
         " LEFT JOIN clinicians ON audit_log.actor_type = 'clinician'"
         " AND clinicians.id = audit_log.actor_id"
+        " LEFT JOIN api_keys ON audit_log.actor_type = 'api-key'"
+        " AND api_keys.id = audit_log.actor_id"
         " WHERE audit_log.clinic_id = ? ORDER BY audit_log.id DESC LIMIT ? OFFSET ?",
         [clinic_id, limit, offset]))
 

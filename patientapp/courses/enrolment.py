@@ -147,6 +147,25 @@ def entry_codes_of(pathways: Mapping) -> dict[str, tuple[str, ...]]:
     return {pathway_id: pathway.entry_codes for pathway_id, pathway in pathways.items()}
 
 
+def check_contact_change(raw: Mapping[str, str | None]) -> tuple[dict, list[Problem]]:
+    """Validate the contact fields that are present (email, phone, language), as enrolment does.
+
+    Returns the cleaned changes, or {} and every problem found.
+    """
+    problems: list[Problem] = []
+    clean: dict[str, str] = {}
+    for name, normalise in (("email", normalise_email), ("phone", normalise_phone)):
+        if name in raw:
+            try:
+                clean[name] = normalise(raw[name])
+            except ContactError as error:
+                problems.append(Problem(name, str(error)))
+    if "language" in raw:
+        # Unlike at enrolment, an empty language is not "da": a change must name one.
+        clean["language"] = _check_language({"language": raw["language"] or "?"}, problems)
+    return ({} if problems else clean), problems
+
+
 def last_day(expires_at: str) -> date:
     """The last local day a link works, from the stored moment it stops (local midnight)."""
     return local_date(parse_moment(expires_at)) - timedelta(days=1)

@@ -61,11 +61,14 @@ def enrol(
     first_visit: date,
     referral_date: date | None = None,
     entry_code: str | None = None,
+    external_id: str | None = None,
 ) -> int:
     """Create the patient, the course and its dated timepoints in one transaction.
 
     ``entry_code`` is the baseline's service code (None: the pathway's usual one); it is
-    stored on the course so that re-planning keeps it.
+    stored on the course so that re-planning keeps it. ``external_id`` is the clinic's own
+    reference; the database keeps it unique per clinic (sqlite3.IntegrityError when taken:
+    check with ``find_course_by_external_id`` first).
     """
     entry_code = pathway.baseline_for(entry_code).code
     planned = plan(pathway, first_visit, referral_date, entry_code=entry_code)
@@ -73,10 +76,10 @@ def enrol(
         patient_id = save_patient(db, patient)
         course_id = db.execute(
             "INSERT INTO courses (clinic_id, patient_id, pathway, referral_date, first_visit,"
-            " entry_code, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " entry_code, created_at, external_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [patient.clinic_id, patient_id, pathway.id,
              referral_date.isoformat() if referral_date else None, first_visit.isoformat(),
-             entry_code, now()],
+             entry_code, now(), external_id],
         ).lastrowid
         for tp in planned:
             db.table("timepoints").insert(_timepoint_row(course_id, tp))
@@ -116,6 +119,14 @@ class CourseError(ValueError):
         self.message, self.params = message, params
 
 
+class CourseConflict(CourseError):
+    """The change is well formed but the course's state forbids it (ended, answered)."""
+
+
+class NoSuchVisit(CourseError):
+    """The course has no timepoint of that name."""
+
+
 def replan(db: Database, course_id: int, pathway: Pathway, moved: dict[str, date]) -> None:
     """Move visit dates; dates of submitted timepoints and all answers stay as they are.
 
@@ -148,19 +159,35 @@ def move_visit(db: Database, course_id: int, pathway: Pathway, key: str, day: da
     if course is None:
         raise CourseError(N_("There is no course with the id %(id)s."), id=course_id)
     if course["status"] != "active":
-        raise CourseError(N_("The course has ended, so its visits can no longer be moved."))
+        raise CourseConflict(N_("The course has ended, so its visits can no longer be moved."))
     timepoint = next((tp for tp in list_timepoints(db, course_id) if tp["key"] == key), None)
     if timepoint is None:
-        raise CourseError(N_("The course has no visit called '%(key)s'. Choose one of: "
+        raise NoSuchVisit(N_("The course has no visit called '%(key)s'. Choose one of: "
                              "%(choices)s."), key=key,
                           choices=", ".join(t.key for t in pathway.timepoints))
     if timepoint["submitted_at"]:
-        raise CourseError(N_("The answers for '%(key)s' have already been sent, so its date "
+        raise CourseConflict(N_("The answers for '%(key)s' have already been sent, so its date "
                              "can no longer be moved."), key=key)
     if day < parse_date(course["first_visit"]):
         raise CourseError(N_("A visit cannot be before the first consultation (%(date)s)."),
                           date=course["first_visit"])
     replan(db, course_id, pathway, {key: day})
+
+
+def find_course_by_external_id(db: Database, clinic_id: int, external_id: str) -> int | None:
+    """The id of the clinic's course with this reference of the clinic's own, or None."""
+    rows = list(db.query("SELECT id FROM courses WHERE clinic_id = ? AND external_id = ?",
+                         [clinic_id, external_id]))
+    return rows[0]["id"] if rows else None
+
+
+def save_contact(db: Database, patient_id: int, changes: dict[str, str]) -> None:
+    """Change some of a patient's name, e-mail, phone and language (already checked)."""
+    columns = [name for name in ("name", "email", "phone", "language") if name in changes]
+    if columns:
+        assignments = ", ".join(f"{name} = ?" for name in columns)
+        db.execute(f"UPDATE patients SET {assignments} WHERE id = ?",  # nosec B608
+                   [changes[name] for name in columns] + [patient_id])
 
 
 def end_course(db: Database, course_id: int) -> bool:
@@ -231,3 +258,49 @@ def record_consent(db: Database, course_id: int, status: str, method: str = "onl
             "INSERT INTO consents (course_id, status, method, recorded_by, recorded_at)"
             " VALUES (?, ?, ?, ?, ?)", [course_id, status, method, clinician_id, now()])
         db.execute("UPDATE courses SET consent = ? WHERE id = ?", [status, course_id])
+
+
+# --- appointments from the clinic's booking system ----------------------------------------
+
+def get_appointment(db: Database, clinic_id: int, appointment_id: str) -> dict | None:
+    rows = list(db.query("SELECT * FROM appointments WHERE clinic_id = ? AND appointment_id = ?",
+                         [clinic_id, appointment_id]))
+    return rows[0] if rows else None
+
+
+def list_held_timepoints(db: Database, course_id: int, stopped: tuple[str, ...],
+                         other_than: str) -> set[int]:
+    """Timepoints of the course that another live (not stopped) appointment stands for."""
+    rows = db.query(
+        "SELECT timepoint_id FROM appointments WHERE course_id = ? AND appointment_id != ?"
+        " AND status NOT IN (SELECT value FROM json_each(?))",
+        [course_id, other_than, json.dumps(list(stopped))])
+    return {row["timepoint_id"] for row in rows}
+
+
+def save_appointment(db: Database, clinic_id: int, appointment_id: str, course_id: int,
+                     timepoint_id: int, status: str, visit_date: str | None,
+                     request_hash: str) -> None:
+    moment = now()
+    db.execute(
+        "INSERT INTO appointments (clinic_id, appointment_id, course_id, timepoint_id, status,"
+        " visit_date, request_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (clinic_id, appointment_id) DO UPDATE SET course_id = excluded.course_id,"
+        " timepoint_id = excluded.timepoint_id, status = excluded.status,"
+        " visit_date = excluded.visit_date, request_hash = excluded.request_hash,"
+        " updated_at = excluded.updated_at",
+        [clinic_id, appointment_id, course_id, timepoint_id, status, visit_date, request_hash,
+         moment, moment])
+
+
+def stop_invitations(db: Database, timepoint_id: int) -> bool:
+    """No invitation or reminder for this timepoint (its appointment was cancelled) until
+    it is booked again; a retry waiting in the outbox waits too. False when already so."""
+    return db.execute("UPDATE timepoints SET stopped_at = ? WHERE id = ?"
+                      " AND stopped_at IS NULL", [now(), timepoint_id]).rowcount == 1
+
+
+def resume_invitations(db: Database, timepoint_id: int) -> bool:
+    """The timepoint was booked again: its invitation goes out as planned."""
+    return db.execute("UPDATE timepoints SET stopped_at = NULL WHERE id = ?"
+                      " AND stopped_at IS NOT NULL", [timepoint_id]).rowcount == 1

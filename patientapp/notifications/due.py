@@ -52,9 +52,10 @@ def channels(email: str, phone: str) -> list[tuple[str, str]]:
 
 
 def is_open(candidate: dict, now: datetime) -> bool:
-    """Still worth a message: course running, not answered, link not expired."""
+    """Still worth a message: course running, not answered, link not expired, and its
+    appointment not cancelled in the booking system (``stopped_at``)."""
     return (candidate["course_status"] == "active" and not candidate["submitted_at"]
-            and iso(now) < candidate["expires_at"])
+            and not candidate.get("stopped_at") and iso(now) < candidate["expires_at"])
 
 
 def _invited_day(row: dict | None) -> date | None:

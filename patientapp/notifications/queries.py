@@ -22,7 +22,8 @@ from . import due
 CANDIDATES = (
     "SELECT timepoints.id AS timepoint_id, timepoints.course_id, timepoints.visit_date,"
     " timepoints.send_at, timepoints.remind_at, timepoints.expires_at,"
-    " timepoints.submitted_at, courses.status AS course_status, patients.email,"
+    " timepoints.submitted_at, timepoints.stopped_at, courses.status AS course_status,"
+    " patients.email,"
     " patients.phone, patients.language, clinics.name AS clinic_name,"
     " clinics.phone AS clinic_phone"
     " FROM timepoints"
@@ -57,6 +58,7 @@ def list_candidates(db: Database, now: datetime) -> list[dict]:
     """Open timepoints whose invitation day has come, each with its outbox rows."""
     rows = db.query(
         CANDIDATES + " WHERE courses.status = 'active' AND timepoints.submitted_at IS NULL"
+        " AND timepoints.stopped_at IS NULL"
         " AND timepoints.send_at <= ? AND timepoints.expires_at > ?"
         " AND (patients.email != '' OR patients.phone != '')" + ALERTS_SET +
         " ORDER BY timepoints.send_at, timepoints.id",
