@@ -12,6 +12,7 @@ from ..db import get_db, write_transaction
 from ..errors import too_many_requests
 from ..notifications import addresses
 from ..ratelimit import too_many
+from ..redirects import local_path_or
 from ..timeutil import iso, utcnow
 from ..timeutil import today as clinic_today
 from . import bp, forms, overview
@@ -81,10 +82,8 @@ def sign_in():
     with write_transaction(get_db()):
         start_session(get_db(), clinician)
         record(get_db(), "clinician", clinician["id"], clinician["clinic_id"], "sign-in")
-    target = request.args.get("next", "")
-    if not target.startswith("/clinic/") or target.startswith("//"):
-        target = url_for(".list_patients")
-    return redirect(target)
+    return redirect(local_path_or(request.args.get("next"), url_for(".list_patients"),
+                                  prefix="/clinic/"))
 
 
 @bp.post("/logout")
