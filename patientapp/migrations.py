@@ -461,3 +461,11 @@ CREATE TABLE appointments (
 );
 CREATE INDEX appointments_timepoint ON appointments(timepoint_id)
 """)
+
+
+@migrations()
+def m008_session_search(db: Database) -> None:
+    # The patient-list search term is a (part of a) patient's name: it is kept on the
+    # signed-in device's session row, not in the session cookie, and dies with the row
+    # when that device signs out or times out.
+    _run(db, "ALTER TABLE clinician_sessions ADD COLUMN search TEXT NOT NULL DEFAULT ''")

@@ -6,6 +6,7 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from bs4 import BeautifulSoup
 
 from patientapp.accounts import save_clinic, save_clinician
 from patientapp.courses import queries as courses
@@ -360,3 +361,34 @@ def test_a_new_password_signs_out_every_other_device(app, demo):
         "current": PASSWORD, "new": "a brand new password", "repeat": "a brand new password"})
     assert desk.get("/clinic/").status_code == 200
     assert stolen.get("/clinic/").status_code == 302
+
+
+def _cookie_text(client) -> str:
+    """The session cookie as anyone holding it can read it: itsdangerous payload, decoded."""
+    import base64
+    import zlib
+
+    value = client.raw.get_cookie("patientapp_session").value
+    compressed = value.startswith(".")
+    payload = value.lstrip(".").split(".")[0]
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    return (zlib.decompress(raw) if compressed else raw).decode("utf-8")
+
+
+def test_the_search_term_is_not_in_the_session_cookie(signed_in):
+    signed_in.post("/clinic/search", data={"q": "Nielsen"})
+    assert [th.text.strip() for th in signed_in.get("/clinic/").page.select("tbody th")] \
+        == ["Bent Nielsen"]
+    text = _cookie_text(signed_in)
+    assert "clinician_id" in text  # decoded correctly: the cookie's own keys are readable
+    assert "nielsen" not in text.lower()
+
+
+def test_the_search_is_remembered_per_device_and_forgotten_at_sign_out(signed_in, app):
+    signed_in.post("/clinic/search", data={"q": "bent"})
+    other = app.test_client()
+    other.post("/clinic/login", data={"email": "demo@clinic.example", "password": PASSWORD})
+    assert len(BeautifulSoup(other.get("/clinic/").data, "html5lib").select("tbody th")) == 5
+    signed_in.post("/clinic/logout")
+    signed_in.post("/clinic/login", data={"email": "demo@clinic.example", "password": PASSWORD})
+    assert len(signed_in.get("/clinic/").page.select("tbody th")) == 5

@@ -77,7 +77,12 @@ def end_all_sessions(db: Database, clinician_id: int) -> None:
 
 
 def load_clinician(db: Database) -> dict | None:
-    """The signed-in clinician, or None when absent, signed out or idle too long."""
+    """The signed-in clinician, or None when absent, signed out or idle too long.
+
+    The row carries ``session_id``: this device's session row, where per-device state
+    that must not sit in the cookie (the patient-list search) is kept.
+    """
+    session.pop("search", None)  # cookies from before the term moved to the session row
     clinician_id, nonce, seen = (session.get(k) for k in ("clinician_id", "nonce", "seen"))
     if not clinician_id or not nonce or not seen:
         return None

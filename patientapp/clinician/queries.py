@@ -178,9 +178,11 @@ def delete_sessions(db: Database, clinician_id: int) -> None:
 
 
 def get_session_clinician(db: Database, nonce_hash: str, clinician_id: int) -> dict | None:
-    """The active clinician signed in on the device holding this session nonce."""
+    """The active clinician signed in on the device holding this session nonce, with
+    ``session_id``: that device's session row (where its patient-list search is kept)."""
     rows = list(db.query(
-        "SELECT clinicians.* FROM clinician_sessions JOIN clinicians ON clinicians.id ="
+        "SELECT clinicians.*, clinician_sessions.id AS session_id"
+        " FROM clinician_sessions JOIN clinicians ON clinicians.id ="
         " clinician_sessions.clinician_id WHERE clinician_sessions.nonce_hash = ?"
         " AND clinicians.id = ? AND clinicians.active = 1", [nonce_hash, clinician_id]))
     return rows[0] if rows else None
@@ -235,3 +237,13 @@ def list_response_counts(db: Database, clinic_id: int, today: str) -> list[dict]
 
 def list_outcome_values(db: Database, clinic_id: int) -> list[dict]:
     return list(db.query(OUTCOME_SQL, {"clinic": clinic_id}))
+
+
+def get_session_search(db: Database, session_id: int) -> str:
+    """The patient-list search this device's session remembers ('' for none)."""
+    rows = list(db.query("SELECT search FROM clinician_sessions WHERE id = ?", [session_id]))
+    return rows[0]["search"] if rows else ""
+
+
+def save_session_search(db: Database, session_id: int, term: str) -> None:
+    db.execute("UPDATE clinician_sessions SET search = ? WHERE id = ?", [term, session_id])

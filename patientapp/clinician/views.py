@@ -102,7 +102,7 @@ def sign_out():
 def list_patients():
     status = "ended" if request.args.get("status") == "ended" else "active"
     offset = max(request.args.get("offset", 0, type=int) or 0, 0)
-    search = session.get("search", "")
+    search = clinic_db.get_session_search(get_db(), g.clinician["session_id"])
     rows = clinic_db.list_courses(get_db(), g.clinician["clinic_id"], g.clinician["id"],
                                   clinic_today().isoformat(), search, status, PAGE_SIZE + 1,
                                   offset)
@@ -117,12 +117,12 @@ def list_patients():
 @bp.post("/search")
 @login_required
 def search_patients():
-    # The search term is a name: kept in the session, never in a URL.
+    # The search term is a name: kept on this device's session row in the database,
+    # never in a URL and never in the (signed, but readable) session cookie.
     term = request.form.get("q", "").strip()[:100]
-    if request.form.get("action") == "clear" or not term:
-        session.pop("search", None)
-    else:
-        session["search"] = term
+    if request.form.get("action") == "clear":
+        term = ""
+    clinic_db.save_session_search(get_db(), g.clinician["session_id"], term)
     return redirect(url_for(".list_patients"))
 
 
