@@ -66,7 +66,7 @@ def export_csv_command(since: str | None) -> None:
 @click.option("--email", required=True, help="The clinician's e-mail address (their login).")
 @click.option("--name", required=True, help="The clinician's full name.")
 @click.option("--clinic", "clinic_name", required=True,
-              help="The clinic's name; created if it does not exist yet.")
+              help="The clinic's id or name; a new name creates the clinic.")
 @click.option("--role", type=click.Choice(["admin", "clinician"]), default="admin",
               show_default=True, help="A clinic admin also manages accounts and settings.")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
@@ -83,10 +83,22 @@ def create_clinician_command(email: str, name: str, clinic_name: str, role: str,
         raise click.BadParameter("is not an e-mail address", param_hint="--email")
     if accounts.get_clinician_by_email(db, email):
         raise click.ClickException(f"an account with the e-mail address {email} already exists")
-    clinic = accounts.get_clinic_by_name(db, clinic_name.strip())
-    clinic_id = clinic["id"] if clinic else accounts.save_clinic(db, clinic_name.strip())
-    accounts.save_clinician(db, clinic_id, email, name.strip(), password, role)
-    click.echo(f"Created {role} {email} at clinic '{clinic_name.strip()}' (id {clinic_id}).")
+    clinic = _clinic_or_new(db, clinic_name.strip())
+    accounts.save_clinician(db, clinic["id"], email, name.strip(), password, role)
+    click.echo(f"Created {role} {email} at clinic '{clinic['name']}' (id {clinic['id']}).")
+
+
+def _clinic_or_new(db, wanted: str) -> dict:
+    """The one clinic ``wanted`` names (id or name); a new name (not a number) creates it."""
+    if not wanted or len(wanted) > 200:
+        raise click.BadParameter("give the clinic's id or a name of 1 to 200 characters",
+                                 param_hint="--clinic")
+    clinic, problem = accounts.find_clinic(db, wanted)
+    if clinic is not None:
+        return clinic
+    if wanted.isdigit():  # an id that matched nothing, or a number that could be two clinics
+        raise click.BadParameter(problem, param_hint="--clinic")
+    return {"id": accounts.save_clinic(db, wanted), "name": wanted}
 
 
 def init_app(app: Flask) -> None:
