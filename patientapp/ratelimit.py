@@ -145,6 +145,7 @@ def create_limiter(app: Flask, window_seconds: int = 60):
 
 def init_app(app: Flask) -> None:
     app.extensions["limiter"] = create_limiter(app)
+    app.extensions["hourly_limiter"] = create_limiter(app, 3600)
     app.extensions["local_limiter"] = FixedWindowLimiter()
 
 
@@ -162,15 +163,22 @@ def limiter(shared: bool = True) -> FixedWindowLimiter | SharedWindowLimiter:
 VOLUME_BUCKETS = frozenset({"patient"})
 
 
-def too_many(bucket: str, limit_setting: str, count: bool = True) -> int | None:
+def too_many(bucket: str, limit_setting: str, count: bool = True, key: str | None = None,
+             hourly: bool = False) -> int | None:
     """Count a request from this client address in ``bucket``; seconds to wait if over.
 
     ``count=False`` only asks (for buckets that count failures, not every request).
+    ``key`` counts something else than the address (an account, a patient's course), and
+    ``hourly`` per hour instead of per minute; both are always shared between processes.
     """
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return None
-    key, limit = f"{bucket}:{request.remote_addr}", int(current_app.config[limit_setting])
-    found = limiter(shared=bucket not in VOLUME_BUCKETS)
+    limit = int(current_app.config[limit_setting])
+    key = f"{bucket}:{request.remote_addr if key is None else key}"
+    if hourly:
+        found = current_app.extensions["hourly_limiter"]
+    else:
+        found = limiter(shared=bucket not in VOLUME_BUCKETS)
     if count:
         return found.hit(key, limit, now())
     return found.retry_after(key, limit, now())

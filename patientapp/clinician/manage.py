@@ -148,7 +148,9 @@ def move_visits(course_id: int):
                   "phone": course["phone"], "language": course["language"]}
         return _render_edit(course, values, {}, dates, date_errors)
     if moved:
-        flash(_("The dates have been changed. Invitations not yet sent follow the new dates."))
+        flash(_("The dates have been changed. Invitations not yet sent follow the new dates; "
+                "links already sent are never extended, so send a new link if a visit moved "
+                "later and the reminder has gone out."))
     return redirect(url_for(".show_course", course_id=course_id))
 
 

@@ -183,7 +183,7 @@ def create_link(course_id: int):
         flash(links_held_back_message(), "error")
         return redirect(url_for(".show_course", course_id=course_id))
     with write_transaction(db):
-        token = courses.create_invitation(db, timepoint)
+        token = courses.replace_invitations(db, timepoint)
         audit("create-link", "timepoint", timepoint["id"])
     link = f"{current_app.config['BASE_URL'].rstrip('/')}/q/{token}"
     return render_template("clinician/link.html", course=course, link=link, timepoint=timepoint)
@@ -192,6 +192,20 @@ def create_link(course_id: int):
 def links_held_back_message() -> str:
     return _("No patient gets a link until an admin has entered where alarm notifications go, "
              "under Clinic settings: a patient who reports an alarm symptom must reach a person.")
+
+
+@bp.post("/courses/<int:course_id>/revoke-links")
+@login_required
+def revoke_links(course_id: int):
+    """A link went to the wrong person: every link of the course stops working now."""
+    clinic_course(course_id)
+    db = get_db()
+    with write_transaction(db):
+        links, messages = courses.revoke_all_links(db, course_id)
+        audit("revoke-links", "course", course_id, f"links={links} messages={messages}")
+    flash(_("Every link of this course has stopped working. Correct the contact details "
+            "before you send the patient a new link."))
+    return redirect(url_for(".show_course", course_id=course_id) + "#links")
 
 
 def current_timepoint(timepoints: list[dict]) -> dict | None:

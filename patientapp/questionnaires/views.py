@@ -50,6 +50,11 @@ def load_invitation():
     if invitation is None:
         too_many("bad-link", "BAD_LINK_LIMIT")
         return render_template("questionnaires/link_unknown.html"), 404
+    if courses.invitation_is_revoked(invitation):
+        # Perhaps sent to the wrong person: nothing from the database, not even the
+        # clinic's name or the patient's language, is on this page.
+        g.token = None
+        return render_template("questionnaires/link_revoked.html"), 410
     g.patient_locale = invitation["language"]
     g.clinic_name = invitation["clinic_name"]
     if not courses.invitation_is_usable(invitation):
