@@ -7,6 +7,7 @@ from flask.cli import with_appcontext
 
 from .. import accounts
 from ..audit import record
+from ..clinician.passwords import has_control_characters
 from ..db import get_db
 from . import queries
 
@@ -23,8 +24,9 @@ def create_api_key_command(clinic_name: str, name: str, scope: str) -> None:
     clinic, problem = accounts.find_clinic(db, clinic_name)
     if clinic is None:
         raise click.BadParameter(problem, param_hint="--clinic")
-    if not name.strip() or len(name.strip()) > 100:
-        raise click.BadParameter("give a name of 1 to 100 characters", param_hint="--name")
+    if not name.strip() or len(name.strip()) > 100 or has_control_characters(name):
+        raise click.BadParameter("give a name of 1 to 100 characters without control characters",
+                                 param_hint="--name")
     key_id, key = queries.save_api_key(db, clinic["id"], name.strip(), None, scope)
     record(db, "command", None, clinic["id"], "create-api-key", "api-key", key_id, scope)
     click.echo(key)
