@@ -92,7 +92,7 @@ def test_sign_in_with_a_wrong_password_is_refused_with_a_clear_message(client, d
     assert response.page.select_one("#email")["value"] == "demo@clinic.example"
 
 
-def test_five_failures_lock_the_account_even_for_the_right_password(client, demo):
+def test_five_failures_pause_this_e_mail_here_even_for_the_right_password(client, demo):
     for _ in range(5):
         client.post("/clinic/login", data={"email": "demo@clinic.example", "password": "x"})
     response = client.post("/clinic/login", data={"email": "demo@clinic.example",

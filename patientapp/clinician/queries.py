@@ -154,10 +154,23 @@ def set_clinician_active(db: Database, clinician_id: int, active: bool) -> None:
 
 # --- sign-in: failed attempts and sessions -------------------------------------------
 
-def save_failed_logins(db: Database, clinician_id: int, failures: int,
-                       locked_until: str | None) -> None:
-    db.execute("UPDATE clinicians SET failed_logins = ?, locked_until = ? WHERE id = ?",
-               [failures, locked_until, clinician_id])
+def count_failed_login(db: Database, clinician_id: int) -> int:
+    """One more failed sign-in, in one statement (no update lost between processes);
+    returns the new count."""
+    # sqlite-utils commits a plain write itself, but not one that returns rows: the
+    # write transaction commits it (and takes the write lock up front).
+    with write_transaction(db):
+        return db.execute("UPDATE clinicians SET failed_logins = failed_logins + 1"
+                          " WHERE id = ? RETURNING failed_logins",
+                          [clinician_id]).fetchall()[0][0]
+
+
+def get_alert_recipient(db: Database, clinician_id: int) -> dict:
+    """Who is told about failed sign-ins: the account's e-mail, name, language, clinic."""
+    return next(db.query("SELECT clinicians.email, clinicians.name, clinicians.language,"
+                         " clinics.name AS clinic_name FROM clinicians JOIN clinics ON"
+                         " clinics.id = clinicians.clinic_id WHERE clinicians.id = ?",
+                         [clinician_id]))
 
 
 def save_session(db: Database, clinician_id: int, nonce_hash: str) -> None:

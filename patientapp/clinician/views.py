@@ -18,12 +18,14 @@ from ..timeutil import today as clinic_today
 from . import bp, forms, overview
 from . import queries as clinic_db
 from .auth import (
+    PAUSE_WINDOW,
     admin_required,
     attempt_sign_in,
     end_all_sessions,
     end_session,
     load_clinician,
     login_required,
+    pause_key,
     start_session,
 )
 from .chart import line_chart
@@ -71,12 +73,20 @@ def sign_in():
     if not form.validate_on_submit():
         return render_template("clinician/sign_in.html", form=form), \
             400 if request.method == "POST" else 200
-    clinician, problem = attempt_sign_in(get_db(), form.email.data, form.password.data)
+    # This e-mail (as typed) from this client: paused after a few failures, for anyone.
+    pair = f"{pause_key(form.email.data)}:{request.remote_addr}"
+    paused = too_many("sign-in-pair", "SIGN_IN_PAUSE_AFTER", count=False, key=pair,
+                      window=PAUSE_WINDOW)
+    clinician, problem = attempt_sign_in(get_db(), form.email.data, form.password.data,
+                                         paused=bool(paused))
     if clinician is None:
-        message = _("Too many failed attempts. Wait 15 minutes and try again.") \
-            if problem == "locked" else _("The e-mail address or password is not right.")
-        form.password.errors = [message]
-        too_many("sign-in", "SIGN_IN_FAILURE_LIMIT")
+        too_many("sign-in", "SIGN_IN_FAILURE_LIMIT")  # each one cost a hash: count it
+        paused = too_many("sign-in-pair", "SIGN_IN_PAUSE_AFTER", key=pair,
+                          window=PAUSE_WINDOW) or paused
+        # The same words for every e-mail address, known or not: nothing is revealed.
+        form.password.errors = [
+            _("Too many failed attempts from here with this e-mail address. Wait 15 minutes "
+              "and try again.") if paused else _("The e-mail address or password is not right.")]
         record(get_db(), "anonymous", None, None, f"sign-in-{problem}")
         return render_template("clinician/sign_in.html", form=form), 401
     with write_transaction(get_db()):

@@ -45,7 +45,7 @@ def download_my_data():
     course_key = f"course-{g.invitation['course_id']}"
     wait = too_many("my-data", "MY_DATA_CHECK_LIMIT", count=False) or \
         too_many("my-data", "MY_DATA_CHECK_HOURLY_LIMIT", count=False, key=course_key,
-                 hourly=True)
+                 window=3600)
     if wait:
         return too_many_requests(wait)
     db = get_db()
@@ -54,7 +54,7 @@ def download_my_data():
     answer = request.form.get("answer", "")[:254]
     if not identity.answer_is_right(question, contact["email"], contact["phone"], answer):
         too_many("my-data", "MY_DATA_CHECK_LIMIT")
-        too_many("my-data", "MY_DATA_CHECK_HOURLY_LIMIT", key=course_key, hourly=True)
+        too_many("my-data", "MY_DATA_CHECK_HOURLY_LIMIT", key=course_key, window=3600)
         record(db, "patient", None, g.invitation["clinic_id"], "my-data-check-failed",
                "course", g.invitation["course_id"])
         message = _("Enter the last four digits of your mobile number.") \
