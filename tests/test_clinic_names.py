@@ -46,7 +46,8 @@ def test_settings_refuse_a_name_another_clinic_has_and_keep_the_input(admin, db,
     save_clinic(db, "Fysio Nord")
     before = list(db.query("SELECT * FROM clinics ORDER BY id"))
     response = admin.post("/clinic/admin/settings",
-                          data={"name": taken, "phone": "70 10 10 10", "email": ""})
+                          data={"name": taken, "phone": "70 10 10 10", "email": "",
+                                "alert_emails": "vagt@clinic.example"})
     assert response.status_code == 400
     assert [a["href"] for a in response.page.select(".error-summary a")] == ["#name"]
     assert "Another clinic" in response.get_data(as_text=True) or \
@@ -58,7 +59,8 @@ def test_settings_refuse_a_name_another_clinic_has_and_keep_the_input(admin, db,
 
 def test_settings_keep_their_own_name_in_another_case(admin, db):
     response = admin.post("/clinic/admin/settings",
-                          data={"name": "FYSIOTERAPI DEMO", "phone": "", "email": ""})
+                          data={"name": "FYSIOTERAPI DEMO", "phone": "", "email": "",
+                                "alert_emails": "vagt@clinic.example"})
     assert response.status_code == 302
 
 
