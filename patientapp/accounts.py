@@ -9,6 +9,7 @@ from sqlite_utils import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import queries
+from .courses.enrolment import pick_clinic
 
 ROLES = ("clinician", "admin")
 
@@ -20,7 +21,30 @@ def save_clinic(db: Database, name: str, phone: str = "", email: str = "",
 
 
 def get_clinic_by_name(db: Database, name: str) -> dict | None:
-    return queries.get_clinic_by_name(db, name)
+    """The clinic with this name, in any letter case (names are unique that way)."""
+    wanted = name.strip().casefold()
+    found = next((c for c in queries.list_clinics(db)
+                  if c["name"].strip().casefold() == wanted), None)
+    return queries.get_clinic(db, found["id"]) if found else None
+
+
+def list_clinics(db: Database) -> list[dict]:
+    return queries.list_clinics(db)
+
+
+def find_clinic(db: Database, wanted: str) -> tuple[dict | None, str | None]:
+    """(clinic, None) when ``wanted`` (an id or a name) names exactly one clinic, else
+    (None, what is wrong) – for the commands' ``--clinic`` option."""
+    if not wanted.strip():
+        return None, "give the clinic's id or name"
+    clinic, problem = pick_clinic(list_clinics(db), wanted)
+    return clinic, None if clinic else str(problem)
+
+
+def name_taken(db: Database, clinic_id: int, name: str) -> bool:
+    """Another clinic already has this name (in any letter case)."""
+    other = get_clinic_by_name(db, name)
+    return other is not None and other["id"] != clinic_id
 
 
 def get_clinician_by_email(db: Database, email: str) -> dict | None:

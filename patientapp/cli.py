@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 from . import accounts
 from .api.commands import create_api_key_command
 from .checkconfig import check_command
+from .clinician.passwords import has_control_characters, password_problem
 from .courses.commands import enrol_command, move_visit_command
 from .db import get_db, migrate
 from .demo import create_demo
@@ -62,31 +63,55 @@ def export_csv_command(since: str | None) -> None:
     write_csv(list_score_rows(get_db(), since=since), sys.stdout)
 
 
+PASSWORD_PROBLEMS = {
+    "short": "must be at least 12 characters",
+    "control": "cannot hold control characters such as a tab or a line break",
+    "guessable": "is too easy to guess: avoid common passwords, names, dates and repeated or "
+                 "keyboard patterns (four or five unrelated words work well)",
+}
+
+
 @click.command("create-clinician")
 @click.option("--email", required=True, help="The clinician's e-mail address (their login).")
 @click.option("--name", required=True, help="The clinician's full name.")
 @click.option("--clinic", "clinic_name", required=True,
-              help="The clinic's name; created if it does not exist yet.")
+              help="The clinic's id or name; a new name creates the clinic.")
 @click.option("--role", type=click.Choice(["admin", "clinician"]), default="admin",
               show_default=True, help="A clinic admin also manages accounts and settings.")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="At least 12 characters (prompted for when left out).")
+              help="At least 12 characters and hard to guess (prompted for when left out).")
 @with_appcontext
 def create_clinician_command(email: str, name: str, clinic_name: str, role: str,
                              password: str) -> None:
     """Create a clinician account, for example the first admin of a new clinic."""
     db = get_db()
     migrate(db)
-    if len(password) < 12:
-        raise click.BadParameter("must be at least 12 characters", param_hint="--password")
-    if "@" not in email or len(email) > 254:
+    if "@" not in email or len(email) > 254 or has_control_characters(email):
         raise click.BadParameter("is not an e-mail address", param_hint="--email")
+    if not name.strip() or len(name) > 200 or has_control_characters(name):
+        raise click.BadParameter("give a name of 1 to 200 characters without control "
+                                 "characters", param_hint="--name")
+    problem = password_problem(password, [name, email, clinic_name])
+    if problem:
+        raise click.BadParameter(PASSWORD_PROBLEMS[problem], param_hint="--password")
     if accounts.get_clinician_by_email(db, email):
         raise click.ClickException(f"an account with the e-mail address {email} already exists")
-    clinic = accounts.get_clinic_by_name(db, clinic_name.strip())
-    clinic_id = clinic["id"] if clinic else accounts.save_clinic(db, clinic_name.strip())
-    accounts.save_clinician(db, clinic_id, email, name.strip(), password, role)
-    click.echo(f"Created {role} {email} at clinic '{clinic_name.strip()}' (id {clinic_id}).")
+    clinic = _clinic_or_new(db, clinic_name.strip())
+    accounts.save_clinician(db, clinic["id"], email, name.strip(), password, role)
+    click.echo(f"Created {role} {email} at clinic '{clinic['name']}' (id {clinic['id']}).")
+
+
+def _clinic_or_new(db, wanted: str) -> dict:
+    """The one clinic ``wanted`` names (id or name); a new name (not a number) creates it."""
+    if not wanted or len(wanted) > 200 or has_control_characters(wanted):
+        raise click.BadParameter("give the clinic's id or a name of 1 to 200 characters",
+                                 param_hint="--clinic")
+    clinic, problem = accounts.find_clinic(db, wanted)
+    if clinic is not None:
+        return clinic
+    if wanted.isdigit():  # an id that matched nothing, or a number that could be two clinics
+        raise click.BadParameter(problem, param_hint="--clinic")
+    return {"id": accounts.save_clinic(db, wanted), "name": wanted}
 
 
 def init_app(app: Flask) -> None:

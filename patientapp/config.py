@@ -73,6 +73,14 @@ def defaults(instance_path: str) -> dict:
         "PATIENT_RATE_LIMIT": 300,  # generous: phones behind one carrier address share it
         "BAD_LINK_LIMIT": 20,  # unknown or expired links: someone guessing tokens
         "SIGN_IN_FAILURE_LIMIT": 20,
+        # Wrong passwords for one e-mail address from one client address in 15 minutes
+        # before that pair is paused (the account itself is never locked).
+        "SIGN_IN_PAUSE_AFTER": 5,
+        # Wrong answers to "the last four digits of your phone" before the patient's own
+        # data is handed over: per address a minute, and per course an hour (10 000
+        # possible answers at 10 an hour outlast any link).
+        "MY_DATA_CHECK_LIMIT": 5,
+        "MY_DATA_CHECK_HOURLY_LIMIT": 10,
         # Invitations and reminders: without SMTP_HOST / SMS_URL they are printed instead.
         "SMTP_HOST": None,
         "SMTP_PORT": 587,

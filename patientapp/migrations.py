@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from sqlite_utils import Database, Migrations
 
 migrations = Migrations("patientapp")
@@ -461,3 +463,38 @@ CREATE TABLE appointments (
 );
 CREATE INDEX appointments_timepoint ON appointments(timepoint_id)
 """)
+
+
+@migrations()
+def m008_session_search(db: Database) -> None:
+    # The patient-list search term is a (part of a) patient's name: it is kept on the
+    # signed-in device's session row, not in the session cookie, and dies with the row
+    # when that device signs out or times out.
+    _run(db, "ALTER TABLE clinician_sessions ADD COLUMN search TEXT NOT NULL DEFAULT ''")
+
+
+@migrations()
+def m008b_clinic_names(db: Database) -> None:
+    # Commands pick a clinic by its name, so two clinics may not share one (letter case
+    # and surrounding spaces aside). Existing clashes are not a reason to stop the
+    # upgrade: the oldest clinic keeps the name, every later one gets " (id N)" added,
+    # which is printed here and written to that clinic's audit log, so its admin sees it
+    # and can choose a better name in the clinic settings.
+    db.execute("UPDATE clinics SET name = trim(name) WHERE name != trim(name)")
+    taken = {row["name"].casefold() for row in db.query("SELECT name FROM clinics")}
+    for clinic in list(db.query(
+            "SELECT c.id, c.name FROM clinics c WHERE EXISTS (SELECT 1 FROM clinics o"
+            " WHERE o.name = c.name COLLATE NOCASE AND o.id < c.id) ORDER BY c.id")):
+        new_name, n = f"{clinic['name']} (id {clinic['id']})", 1
+        while new_name.casefold() in taken:  # someone really called theirs that
+            n += 1
+            new_name = f"{clinic['name']} (id {clinic['id']}, {n})"
+        taken.add(new_name.casefold())
+        db.execute("UPDATE clinics SET name = ? WHERE id = ?", [new_name, clinic["id"]])
+        db.execute("INSERT INTO audit_log (at, actor_type, clinic_id, action, object_type,"
+                   " object_id, detail) VALUES (strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'),"
+                   " 'migration', ?, 'rename-clinic-duplicate-name', 'clinic', ?, ?)",
+                   [clinic["id"], clinic["id"], f"{clinic['name']} -> {new_name}"])
+        print(f"m008b_clinic_names: clinic {clinic['id']} shared the name {clinic['name']!r}"
+              f" with an older clinic and is now called {new_name!r}", file=sys.stderr)
+    db.execute("CREATE UNIQUE INDEX clinics_name ON clinics(name COLLATE NOCASE)")

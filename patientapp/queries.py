@@ -30,6 +30,10 @@ def get_clinic(db: Database, clinic_id: int) -> dict | None:
     return _first(db.query("SELECT * FROM clinics WHERE id = ?", [clinic_id]))
 
 
+def list_clinics(db: Database) -> list[dict]:
+    return list(db.query("SELECT id, name FROM clinics ORDER BY id"))
+
+
 def get_clinic_by_name(db: Database, name: str) -> dict | None:
     return _first(db.query("SELECT * FROM clinics WHERE name = ?", [name]))
 

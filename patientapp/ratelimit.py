@@ -29,6 +29,7 @@ from .config import ConfigurationError
 from .timeutil import utcnow
 
 MAX_KEYS = 10_000  # beyond this, counts from past windows are dropped
+LONG_WINDOWS = (900, 3600)  # a quarter of an hour, an hour
 log = logging.getLogger(__name__)
 
 
@@ -145,6 +146,10 @@ def create_limiter(app: Flask, window_seconds: int = 60):
 
 def init_app(app: Flask) -> None:
     app.extensions["limiter"] = create_limiter(app)
+    # Longer windows, for failures counted per account or per patient rather than per
+    # minute and address (they share the minute limiter's file: keys carry the window).
+    app.extensions["window_limiters"] = {seconds: create_limiter(app, seconds)
+                                         for seconds in LONG_WINDOWS}
     app.extensions["local_limiter"] = FixedWindowLimiter()
 
 
@@ -162,15 +167,23 @@ def limiter(shared: bool = True) -> FixedWindowLimiter | SharedWindowLimiter:
 VOLUME_BUCKETS = frozenset({"patient"})
 
 
-def too_many(bucket: str, limit_setting: str, count: bool = True) -> int | None:
+def too_many(bucket: str, limit_setting: str, count: bool = True, key: str | None = None,
+             window: int = 60) -> int | None:
     """Count a request from this client address in ``bucket``; seconds to wait if over.
 
     ``count=False`` only asks (for buckets that count failures, not every request).
+    ``key`` counts something else than the address (a patient's course, an e-mail address
+    from an address), and ``window`` is one of 60 and LONG_WINDOWS seconds; counts in a
+    long window are always shared between processes.
     """
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return None
-    key, limit = f"{bucket}:{request.remote_addr}", int(current_app.config[limit_setting])
-    found = limiter(shared=bucket not in VOLUME_BUCKETS)
+    limit = int(current_app.config[limit_setting])
+    key = f"{bucket}:{request.remote_addr if key is None else key}"
+    if window != 60:
+        found = current_app.extensions["window_limiters"][window]
+    else:
+        found = limiter(shared=bucket not in VOLUME_BUCKETS)
     if count:
         return found.hit(key, limit, now())
     return found.retry_after(key, limit, now())

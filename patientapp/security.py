@@ -49,7 +49,9 @@ def set_security_headers(response: Response) -> Response:
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if request.is_secure or request.headers.get("X-Forwarded-Proto") == "https":
+    # request.is_secure already follows PATIENTAPP_PROXY_COUNT: ProxyFix trusts
+    # X-Forwarded-Proto only from that many proxies, and with 0 nobody's word is taken.
+    if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     if not request.path.startswith(PUBLIC_ASSETS):
         # Health data must not linger in shared or browser caches.

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 
 from . import queries
 from .db import get_db
+from .redirects import local_path_or
 
 bp = Blueprint("web", __name__)
 
@@ -22,7 +23,4 @@ def change_language():
         session["lang"] = language
         if session.get("clinician_id"):  # remembered on the account for the next sign-in
             queries.save_clinician_language(get_db(), session["clinician_id"], language)
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = url_for("web.show_index")
-    return redirect(target)
+    return redirect(local_path_or(request.form.get("next"), url_for("web.show_index")))

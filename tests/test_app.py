@@ -258,3 +258,24 @@ def test_repeated_failed_sign_ins_from_one_address_are_limited(client):
         client.post("/clinic/login", data={"email": f"x{n}@y.dk", "password": "nope"})
     response = client.post("/clinic/login", data={"email": "x@y.dk", "password": "nope"})
     assert response.status_code == 429 and "Retry-After" in response.headers
+
+
+@pytest.mark.parametrize("hops, claimed, secure", [
+    (0, "https", False),  # no proxy: the header is the client's word and ignored
+    (1, "https", True),   # behind one proxy: it terminated TLS and says so
+    (1, "http", False),
+])
+def test_https_follows_the_proxy_setting_everywhere(tmp_path, hops, claimed, secure):
+    """HSTS, request.is_secure and external links all decide "is this https" the same way."""
+    from flask import request, url_for
+
+    app = create_app({"DATABASE": str(tmp_path / "h.sqlite3"), "SECRET_KEY": "h" * 40,
+                      "TESTING": True, "PROXY_COUNT": hops})
+    app.add_url_rule("/probe", "probe", lambda: {"secure": request.is_secure,
+                                                 "url": url_for("web.show_index",
+                                                                _external=True)})
+    response = app.test_client().get("/probe", headers={"X-Forwarded-Proto": claimed,
+                                                       "X-Forwarded-For": "203.0.113.9"})
+    assert ("Strict-Transport-Security" in response.headers) is secure
+    assert response.json["secure"] is secure
+    assert response.json["url"].startswith("https://" if secure else "http://")

@@ -6,12 +6,14 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from bs4 import BeautifulSoup
 
 from patientapp.accounts import save_clinic, save_clinician
 from patientapp.courses import queries as courses
 from patientapp.demo import create_demo
 
 PASSWORD = "correct horse battery"
+GOOD = "a long enough password"
 
 
 @pytest.fixture
@@ -90,7 +92,7 @@ def test_sign_in_with_a_wrong_password_is_refused_with_a_clear_message(client, d
     assert response.page.select_one("#email")["value"] == "demo@clinic.example"
 
 
-def test_five_failures_lock_the_account_even_for_the_right_password(client, demo):
+def test_five_failures_pause_this_e_mail_here_even_for_the_right_password(client, demo):
     for _ in range(5):
         client.post("/clinic/login", data={"email": "demo@clinic.example", "password": "x"})
     response = client.post("/clinic/login", data={"email": "demo@clinic.example",
@@ -277,21 +279,21 @@ def test_only_admins_manage_accounts_and_read_the_audit_log(client, db, demo):
 def test_admin_creates_an_account_that_can_sign_in(signed_in, app):
     response = signed_in.post("/clinic/admin/clinicians", data={
         "name": "Ny Kollega", "email": "ny@clinic.example", "role": "clinician",
-        "password": "a long enough password"})
+        "password": GOOD})
     assert response.status_code == 302
     fresh = app.test_client()
     assert fresh.post("/clinic/login", data={"email": "ny@clinic.example",
-                                             "password": "a long enough password"}
+                                             "password": GOOD}
                       ).status_code == 302
 
 
 @pytest.mark.parametrize("data, field", [
-    ({"name": "", "email": "a@b.dk", "role": "clinician", "password": "x" * 12}, "name"),
-    ({"name": "A", "email": "not-an-email", "role": "clinician", "password": "x" * 12}, "email"),
-    ({"name": "A", "email": "a@b.dk", "role": "king", "password": "x" * 12}, "role-0"),
+    ({"name": "", "email": "a@b.dk", "role": "clinician", "password": GOOD}, "name"),
+    ({"name": "A", "email": "not-an-email", "role": "clinician", "password": GOOD}, "email"),
+    ({"name": "A", "email": "a@b.dk", "role": "king", "password": GOOD}, "role-0"),
     ({"name": "A", "email": "a@b.dk", "role": "clinician", "password": "short"}, "password"),
     ({"name": "A", "email": "demo@clinic.example", "role": "clinician",
-      "password": "x" * 12}, "email"),
+      "password": GOOD}, "email"),
 ])
 def test_account_form_errors_point_at_the_field(signed_in, data, field):
     response = signed_in.post("/clinic/admin/clinicians", data=data)
@@ -360,3 +362,34 @@ def test_a_new_password_signs_out_every_other_device(app, demo):
         "current": PASSWORD, "new": "a brand new password", "repeat": "a brand new password"})
     assert desk.get("/clinic/").status_code == 200
     assert stolen.get("/clinic/").status_code == 302
+
+
+def _cookie_text(client) -> str:
+    """The session cookie as anyone holding it can read it: itsdangerous payload, decoded."""
+    import base64
+    import zlib
+
+    value = client.raw.get_cookie("patientapp_session").value
+    compressed = value.startswith(".")
+    payload = value.lstrip(".").split(".")[0]
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    return (zlib.decompress(raw) if compressed else raw).decode("utf-8")
+
+
+def test_the_search_term_is_not_in_the_session_cookie(signed_in):
+    signed_in.post("/clinic/search", data={"q": "Nielsen"})
+    assert [th.text.strip() for th in signed_in.get("/clinic/").page.select("tbody th")] \
+        == ["Bent Nielsen"]
+    text = _cookie_text(signed_in)
+    assert "clinician_id" in text  # decoded correctly: the cookie's own keys are readable
+    assert "nielsen" not in text.lower()
+
+
+def test_the_search_is_remembered_per_device_and_forgotten_at_sign_out(signed_in, app):
+    signed_in.post("/clinic/search", data={"q": "bent"})
+    other = app.test_client()
+    other.post("/clinic/login", data={"email": "demo@clinic.example", "password": PASSWORD})
+    assert len(BeautifulSoup(other.get("/clinic/").data, "html5lib").select("tbody th")) == 5
+    signed_in.post("/clinic/logout")
+    signed_in.post("/clinic/login", data={"email": "demo@clinic.example", "password": PASSWORD})
+    assert len(signed_in.get("/clinic/").page.select("tbody th")) == 5

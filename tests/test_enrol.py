@@ -308,14 +308,23 @@ def test_an_earlier_move_is_kept_when_another_visit_moves(db, content, clinic_id
     assert dates["week-4"] == (FIRST + timedelta(days=30)).isoformat()
 
 
-def test_moving_a_visit_moves_its_links_expiry(db, content, clinic_id):
+@pytest.mark.parametrize("days, moved_link_ends", [
+    (21, "as issued"),  # later: an issued link is never extended
+    (10, "with the visit"),  # earlier: it ends sooner, with the moved visit
+])
+def test_moving_a_visit_never_extends_an_issued_link(db, content, clinic_id, days,
+                                                     moved_link_ends):
     course_id = enrol_course(db, content, clinic_id, "lumbar-radiculopathy")
     tp = next(t for t in courses.list_timepoints(db, course_id) if t["key"] == "week-2")
     courses.create_invitation(db, tp)
-    new_date = FIRST + timedelta(days=21)
+    issued_until = last_day(tp["expires_at"])
+    new_date = FIRST + timedelta(days=days)
     courses.move_visit(db, course_id, content.pathway("lumbar-radiculopathy"), "week-2", new_date)
     invitation = next(db.query("SELECT expires_at FROM invitations"))
-    assert last_day(invitation["expires_at"]) == new_date + timedelta(days=2)
+    moved_tp = next(t for t in courses.list_timepoints(db, course_id) if t["key"] == "week-2")
+    expected = issued_until if moved_link_ends == "as issued" else new_date + timedelta(days=2)
+    assert last_day(invitation["expires_at"]) == expected
+    assert last_day(moved_tp["expires_at"]) == new_date + timedelta(days=2)  # new links do
 
 
 def test_moving_never_touches_answers_or_submitted_dates(runner, db, content, clinic_id):

@@ -64,6 +64,7 @@ PATIENT_FORMS = {
     "step/safety": ["item_saddle_numbness", "item_unbearable_pain", "action"],
     "language": ["language", "next"],
     "submit": ["csrf_token"],
+    "my-data.json": ["answer"],
 }
 
 
@@ -109,6 +110,7 @@ CLINIC_FORMS = {
     "/clinic/courses/{id}/consent": ["consent"],
     "/clinic/courses/{id}/summary": ["note"],
     "/clinic/courses/{id}/end": ["confirm"],
+    "/clinic/courses/{id}/revoke-links": ["csrf_token"],
     "/clinic/admin/clinicians": ["name", "email", "role", "password"],
     "/clinic/account/password": ["current", "new", "repeat"],
 }

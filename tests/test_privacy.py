@@ -27,8 +27,9 @@ def token_of(demo, name):
 def test_patient_downloads_everything_held_about_them(client, demo, db):
     token = token_of(demo, "Bent Nielsen")
     page = client.get(f"/q/{token}/my-data").page
-    assert page.select_one("a[download]")
-    response = client.get(f"/q/{token}/my-data.json")
+    assert page.select_one("form[action$='/my-data.json'] button")
+    assert not page.select("form input[name=answer]")  # no contact details: nothing to ask
+    response = client.post(f"/q/{token}/my-data.json")
     assert response.headers["Content-Disposition"].startswith("attachment")
     data = json.loads(response.get_data(as_text=True))
     assert data["patient"]["name"] == "Bent Nielsen"

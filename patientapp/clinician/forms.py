@@ -1,13 +1,25 @@
-"""Forms on the clinic side. Whitespace is stripped; messages say what to do."""
+"""Forms on the clinic side. Whitespace is stripped; messages say what to do.
+
+Passwords are checked by ``passwords`` (zxcvbn, no control characters)."""
 
 from __future__ import annotations
 
+from flask import g
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, TextAreaField
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    StopValidation,
+)
 
 from ..formfields import radio, strip
+from . import passwords
 
 MESSAGES = {
     "email": _l("Enter your e-mail address."),
@@ -20,7 +32,45 @@ MESSAGES = {
     "note": _l("The note must be %(max)d characters or fewer.", max=4000),
     "consent": _l("Choose what the patient decided."),
     "language": _l("Choose Danish or English."),
+    "password_control": _l("A password cannot hold control characters such as a tab or a "
+                           "line break."),
+    "password_guessable": _l("This password is too easy to guess. Avoid common passwords, "
+                             "names, dates and repeated or keyboard patterns: four or five "
+                             "unrelated words work well."),
+    "note_control": _l("The note holds invisible control characters. Remove them, or type "
+                       "the text again instead of pasting it."),
 }
+
+
+class StrongPassword:
+    """A password zxcvbn judges hard to guess, with the person's own words as hints.
+
+    ``hints`` names the form fields (name, e-mail) an attacker would try first; the
+    signed-in clinician's name, e-mail and clinic are added when there is one.
+    """
+
+    def __init__(self, *hints: str):
+        self.hints = hints
+
+    def __call__(self, form, field) -> None:
+        if field.errors:  # too short or too long already said
+            return
+        hints = [getattr(form, name).data for name in self.hints]
+        if g.get("clinician"):
+            hints += [g.clinician["name"], g.clinician["email"], g.get("clinic_name")]
+        problem = passwords.password_problem(field.data or "", hints)
+        if problem == "control":
+            raise StopValidation(MESSAGES["password_control"])
+        if problem == "guessable":
+            raise StopValidation(MESSAGES["password_guessable"])
+        if problem == "short":
+            raise StopValidation(MESSAGES["new_password"])
+
+
+def no_control_characters(form, field) -> None:
+    """For multi-line text: tab and line breaks are fine, other control characters not."""
+    if passwords.has_control_characters(field.data, multiline=True):
+        raise StopValidation(MESSAGES["note_control"])
 
 
 
@@ -36,7 +86,8 @@ class SignInForm(FlaskForm):
 
 class GpNoteForm(FlaskForm):
     note = TextAreaField(_l("Note for the GP"), filters=[strip],
-                         validators=[Optional(), Length(max=4000, message=MESSAGES["note"])])
+                         validators=[Optional(), Length(max=4000, message=MESSAGES["note"]),
+                                     no_control_characters])
 
 
 class PaperConsentForm(FlaskForm):
@@ -58,7 +109,8 @@ class ClinicianForm(FlaskForm):
     password = PasswordField(_l("First password"),
                              validators=[InputRequired(message=MESSAGES["new_password"]),
                                          Length(min=12, max=1024,
-                                                message=MESSAGES["new_password"])])
+                                                message=MESSAGES["new_password"]),
+                                         StrongPassword("name", "email")])
 
 
 class ChangePasswordForm(FlaskForm):
@@ -66,6 +118,7 @@ class ChangePasswordForm(FlaskForm):
                             validators=[InputRequired(message=MESSAGES["password"])])
     new = PasswordField(_l("New password"),
                         validators=[InputRequired(message=MESSAGES["new_password"]),
-                                    Length(min=12, max=1024, message=MESSAGES["new_password"])])
+                                    Length(min=12, max=1024, message=MESSAGES["new_password"]),
+                                    StrongPassword()])
     repeat = PasswordField(_l("Repeat the new password"),
                            validators=[EqualTo("new", message=MESSAGES["password_match"])])

@@ -3,11 +3,13 @@ and sending the patient their link. Validation is shared with the command line."
 
 from __future__ import annotations
 
+import sqlite3
+
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from .. import queries
+from .. import accounts, queries
 from ..courses import queries as courses
 from ..courses.contact import ContactError, normalise_email, normalise_phone
 from ..courses.enrolment import Problem, check_enrolment, entry_codes_of, parse_iso_date
@@ -146,7 +148,9 @@ def move_visits(course_id: int):
                   "phone": course["phone"], "language": course["language"]}
         return _render_edit(course, values, {}, dates, date_errors)
     if moved:
-        flash(_("The dates have been changed. Invitations not yet sent follow the new dates."))
+        flash(_("The dates have been changed. Invitations not yet sent follow the new dates; "
+                "links already sent are never extended, so send a new link if a visit moved "
+                "later and the reminder has gone out."))
     return redirect(url_for(".show_course", course_id=course_id))
 
 
@@ -221,14 +225,25 @@ def edit_clinic():
     if request.method == "POST":
         values = _form_values(CLINIC_FIELDS)
         errors, clean = _check_clinic(values)
+        if not errors and accounts.name_taken(db, clinic["id"], clean["name"]):
+            errors["name"] = [_name_taken()]
         if not errors:
-            with write_transaction(db):
-                queries.save_clinic_settings(db, clinic["id"], clean)
-                audit("edit-clinic-settings")
+            try:
+                with write_transaction(db):
+                    queries.save_clinic_settings(db, clinic["id"], clean)
+                    audit("edit-clinic-settings")
+            except sqlite3.IntegrityError:  # the unique index: another admin took it just now
+                errors["name"] = [_name_taken()]
+        if not errors:
             flash(_("The clinic's details have been saved."))
             return redirect(url_for(".edit_clinic"))
     return render_template("clinician/settings.html", values=values, errors=errors), \
         400 if errors else 200
+
+
+def _name_taken() -> str:
+    return _("Another clinic is already called this. Choose a name that tells your clinic "
+             "apart, for example with the town.")
 
 
 def _check_clinic(values: dict) -> tuple[dict[str, list[str]], dict]:

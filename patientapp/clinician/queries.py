@@ -154,10 +154,23 @@ def set_clinician_active(db: Database, clinician_id: int, active: bool) -> None:
 
 # --- sign-in: failed attempts and sessions -------------------------------------------
 
-def save_failed_logins(db: Database, clinician_id: int, failures: int,
-                       locked_until: str | None) -> None:
-    db.execute("UPDATE clinicians SET failed_logins = ?, locked_until = ? WHERE id = ?",
-               [failures, locked_until, clinician_id])
+def count_failed_login(db: Database, clinician_id: int) -> int:
+    """One more failed sign-in, in one statement (no update lost between processes);
+    returns the new count."""
+    # sqlite-utils commits a plain write itself, but not one that returns rows: the
+    # write transaction commits it (and takes the write lock up front).
+    with write_transaction(db):
+        return db.execute("UPDATE clinicians SET failed_logins = failed_logins + 1"
+                          " WHERE id = ? RETURNING failed_logins",
+                          [clinician_id]).fetchall()[0][0]
+
+
+def get_alert_recipient(db: Database, clinician_id: int) -> dict:
+    """Who is told about failed sign-ins: the account's e-mail, name, language, clinic."""
+    return next(db.query("SELECT clinicians.email, clinicians.name, clinicians.language,"
+                         " clinics.name AS clinic_name FROM clinicians JOIN clinics ON"
+                         " clinics.id = clinicians.clinic_id WHERE clinicians.id = ?",
+                         [clinician_id]))
 
 
 def save_session(db: Database, clinician_id: int, nonce_hash: str) -> None:
@@ -178,9 +191,11 @@ def delete_sessions(db: Database, clinician_id: int) -> None:
 
 
 def get_session_clinician(db: Database, nonce_hash: str, clinician_id: int) -> dict | None:
-    """The active clinician signed in on the device holding this session nonce."""
+    """The active clinician signed in on the device holding this session nonce, with
+    ``session_id``: that device's session row (where its patient-list search is kept)."""
     rows = list(db.query(
-        "SELECT clinicians.* FROM clinician_sessions JOIN clinicians ON clinicians.id ="
+        "SELECT clinicians.*, clinician_sessions.id AS session_id"
+        " FROM clinician_sessions JOIN clinicians ON clinicians.id ="
         " clinician_sessions.clinician_id WHERE clinician_sessions.nonce_hash = ?"
         " AND clinicians.id = ? AND clinicians.active = 1", [nonce_hash, clinician_id]))
     return rows[0] if rows else None
@@ -235,3 +250,13 @@ def list_response_counts(db: Database, clinic_id: int, today: str) -> list[dict]
 
 def list_outcome_values(db: Database, clinic_id: int) -> list[dict]:
     return list(db.query(OUTCOME_SQL, {"clinic": clinic_id}))
+
+
+def get_session_search(db: Database, session_id: int) -> str:
+    """The patient-list search this device's session remembers ('' for none)."""
+    rows = list(db.query("SELECT search FROM clinician_sessions WHERE id = ?", [session_id]))
+    return rows[0]["search"] if rows else ""
+
+
+def save_session_search(db: Database, session_id: int, term: str) -> None:
+    db.execute("UPDATE clinician_sessions SET search = ? WHERE id = ?", [term, session_id])

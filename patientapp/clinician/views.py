@@ -12,17 +12,20 @@ from ..db import get_db, write_transaction
 from ..errors import too_many_requests
 from ..notifications import addresses
 from ..ratelimit import too_many
+from ..redirects import local_path_or
 from ..timeutil import iso, utcnow
 from ..timeutil import today as clinic_today
 from . import bp, forms, overview
 from . import queries as clinic_db
 from .auth import (
+    PAUSE_WINDOW,
     admin_required,
     attempt_sign_in,
     end_all_sessions,
     end_session,
     load_clinician,
     login_required,
+    pause_key,
     start_session,
 )
 from .chart import line_chart
@@ -70,21 +73,27 @@ def sign_in():
     if not form.validate_on_submit():
         return render_template("clinician/sign_in.html", form=form), \
             400 if request.method == "POST" else 200
-    clinician, problem = attempt_sign_in(get_db(), form.email.data, form.password.data)
+    # This e-mail (as typed) from this client: paused after a few failures, for anyone.
+    pair = f"{pause_key(form.email.data)}:{request.remote_addr}"
+    paused = too_many("sign-in-pair", "SIGN_IN_PAUSE_AFTER", count=False, key=pair,
+                      window=PAUSE_WINDOW)
+    clinician, problem = attempt_sign_in(get_db(), form.email.data, form.password.data,
+                                         paused=bool(paused))
     if clinician is None:
-        message = _("Too many failed attempts. Wait 15 minutes and try again.") \
-            if problem == "locked" else _("The e-mail address or password is not right.")
-        form.password.errors = [message]
-        too_many("sign-in", "SIGN_IN_FAILURE_LIMIT")
+        too_many("sign-in", "SIGN_IN_FAILURE_LIMIT")  # each one cost a hash: count it
+        paused = too_many("sign-in-pair", "SIGN_IN_PAUSE_AFTER", key=pair,
+                          window=PAUSE_WINDOW) or paused
+        # The same words for every e-mail address, known or not: nothing is revealed.
+        form.password.errors = [
+            _("Too many failed attempts from here with this e-mail address. Wait 15 minutes "
+              "and try again.") if paused else _("The e-mail address or password is not right.")]
         record(get_db(), "anonymous", None, None, f"sign-in-{problem}")
         return render_template("clinician/sign_in.html", form=form), 401
     with write_transaction(get_db()):
         start_session(get_db(), clinician)
         record(get_db(), "clinician", clinician["id"], clinician["clinic_id"], "sign-in")
-    target = request.args.get("next", "")
-    if not target.startswith("/clinic/") or target.startswith("//"):
-        target = url_for(".list_patients")
-    return redirect(target)
+    return redirect(local_path_or(request.args.get("next"), url_for(".list_patients"),
+                                  prefix="/clinic/"))
 
 
 @bp.post("/logout")
@@ -103,7 +112,7 @@ def sign_out():
 def list_patients():
     status = "ended" if request.args.get("status") == "ended" else "active"
     offset = max(request.args.get("offset", 0, type=int) or 0, 0)
-    search = session.get("search", "")
+    search = clinic_db.get_session_search(get_db(), g.clinician["session_id"])
     rows = clinic_db.list_courses(get_db(), g.clinician["clinic_id"], g.clinician["id"],
                                   clinic_today().isoformat(), search, status, PAGE_SIZE + 1,
                                   offset)
@@ -118,12 +127,12 @@ def list_patients():
 @bp.post("/search")
 @login_required
 def search_patients():
-    # The search term is a name: kept in the session, never in a URL.
+    # The search term is a name: kept on this device's session row in the database,
+    # never in a URL and never in the (signed, but readable) session cookie.
     term = request.form.get("q", "").strip()[:100]
-    if request.form.get("action") == "clear" or not term:
-        session.pop("search", None)
-    else:
-        session["search"] = term
+    if request.form.get("action") == "clear":
+        term = ""
+    clinic_db.save_session_search(get_db(), g.clinician["session_id"], term)
     return redirect(url_for(".list_patients"))
 
 
@@ -184,7 +193,7 @@ def create_link(course_id: int):
         flash(links_held_back_message(), "error")
         return redirect(url_for(".show_course", course_id=course_id))
     with write_transaction(db):
-        token = courses.create_invitation(db, timepoint)
+        token = courses.replace_invitations(db, timepoint)
         audit("create-link", "timepoint", timepoint["id"])
     link = f"{current_app.config['BASE_URL'].rstrip('/')}/q/{token}"
     return render_template("clinician/link.html", course=course, link=link, timepoint=timepoint)
@@ -193,6 +202,20 @@ def create_link(course_id: int):
 def links_held_back_message() -> str:
     return _("No patient gets a link until an admin has entered where alarm notifications go, "
              "under Clinic settings: a patient who reports an alarm symptom must reach a person.")
+
+
+@bp.post("/courses/<int:course_id>/revoke-links")
+@login_required
+def revoke_links(course_id: int):
+    """A link went to the wrong person: every link of the course stops working now."""
+    clinic_course(course_id)
+    db = get_db()
+    with write_transaction(db):
+        links, messages = courses.revoke_all_links(db, course_id)
+        audit("revoke-links", "course", course_id, f"links={links} messages={messages}")
+    flash(_("Every link of this course has stopped working. Correct the contact details "
+            "before you send the patient a new link."))
+    return redirect(url_for(".show_course", course_id=course_id) + "#links")
 
 
 def current_timepoint(timepoints: list[dict]) -> dict | None:

@@ -188,13 +188,22 @@ def course_summary(course: dict, timepoints: list[dict]) -> dict:
 
 
 def pick_clinic(clinics: list[dict], wanted: str | None) -> tuple[dict | None, Problem | None]:
-    """The clinic named by id or name, or the only one when none is named."""
+    """The one clinic named by id or name (any letter case), or the only one when none is.
+
+    Names are unique, but a name may be another clinic's id ("12"): then the answer
+    would be a guess, so it is refused and the ids are listed.
+    """
     wanted = (wanted or "").strip()
     if wanted:
-        found = [c for c in clinics
-                 if str(c["id"]) == wanted or c["name"].casefold() == wanted.casefold()]
+        found = {c["id"]: c for c in clinics if str(c["id"]) == wanted
+                 or c["name"].strip().casefold() == wanted.casefold()}
         if len(found) == 1:
-            return found[0], None
+            return next(iter(found.values())), None
+        if found:
+            choices = ", ".join(f"{c['id']} ({c['name']})" for c in found.values())
+            return None, Problem("clinic", N_(
+                "'%(clinic)s' could mean more than one clinic: give the id of one of"
+                " %(choices)s."), {"clinic": wanted, "choices": choices})
         return None, Problem("clinic", N_("There is no clinic with the id or name '%(clinic)s'."),
                              {"clinic": wanted})
     if len(clinics) == 1:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlite_utils import Database
 
 from ..content import Pathway
 from ..db import now, write_transaction
 from ..security import hash_token, new_token
-from ..timeutil import end_of_day, iso, parse_date, utcnow
+from ..timeutil import end_of_day, iso, parse_date, parse_moment, utcnow
 from .contact import N_
 from .schedule import PlannedTimepoint, plan
 
@@ -149,8 +149,11 @@ def replan(db: Database, course_id: int, pathway: Pathway, moved: dict[str, date
             if tp.key in moved:
                 row["moved_at"] = now()
             db.table("timepoints").update(current[tp.key]["id"], row)
-            db.execute("UPDATE invitations SET expires_at = ? WHERE timepoint_id = ?",
-                       [row["expires_at"], current[tp.key]["id"]])
+            # A link already issued never lives longer because its visit moved: it ends
+            # sooner when the visit moves earlier; a later visit gets the new links that
+            # the reminder (or the clinic) sends.
+            db.execute("UPDATE invitations SET expires_at = min(expires_at, ?)"
+                       " WHERE timepoint_id = ?", [row["expires_at"], current[tp.key]["id"]])
 
 
 def move_visit(db: Database, course_id: int, pathway: Pathway, key: str, day: date) -> None:
@@ -205,13 +208,62 @@ def list_clinics(db: Database) -> list[dict]:
 
 
 def create_invitation(db: Database, timepoint: dict) -> str:
-    """A new link token for ``timepoint``; only its hash is stored. Returns the token."""
+    """A new link token for ``timepoint``; only its hash is stored. Returns the token.
+
+    Scheduled messages use this: an invitation and its reminder each carry a link, and the
+    first keeps working when the second arrives. ``replace_invitations`` is for the clinic.
+    """
     token, token_hash = new_token()
     db.table("invitations").insert({
         "course_id": timepoint["course_id"], "timepoint_id": timepoint["id"],
         "token_hash": token_hash, "created_at": now(), "expires_at": timepoint["expires_at"],
     })
     return token
+
+
+# A link made this recently may be in a message still on its way (a scheduled text in the
+# gateway's queue): when it is replaced it keeps working until this long after it was made,
+# so the patient it reaches is not met by a dead link. Older links stop at once.
+LINK_GRACE = timedelta(minutes=10)
+
+
+def replace_invitations(db: Database, timepoint: dict) -> str:
+    """A new link for ``timepoint`` that replaces every earlier link of the course."""
+    with write_transaction(db):
+        revoke_invitations(db, timepoint["course_id"], grace=LINK_GRACE)
+        return create_invitation(db, timepoint)
+
+
+def revoke_invitations(db: Database, course_id: int, grace: timedelta | None = None) -> int:
+    """Stop every working link of the course; returns how many were stopped.
+
+    With ``grace``, a link younger than that stops ``grace`` after it was made instead.
+    """
+    moment = utcnow()
+    stopped = 0
+    for row in list(db.query(
+            "SELECT id, created_at FROM invitations WHERE course_id = ?"
+            " AND (revoked_at IS NULL OR revoked_at > ?) AND expires_at > ?",
+            [course_id, iso(moment), iso(moment)])):
+        ends = moment
+        if grace is not None:
+            ends = max(moment, parse_moment(row["created_at"]) + grace)
+        db.execute("UPDATE invitations SET revoked_at = ? WHERE id = ?", [iso(ends), row["id"]])
+        stopped += 1
+    return stopped
+
+
+def revoke_all_links(db: Database, course_id: int) -> tuple[int, int]:
+    """For a link sent to the wrong person: stop every link of the course now, with no
+    grace, and cancel the retries still waiting to go to the address on record.
+
+    Returns how many (links, messages) were stopped.
+    """
+    with write_transaction(db):
+        links = revoke_invitations(db, course_id)
+        messages = db.execute("UPDATE outbox SET status = 'cancelled' WHERE course_id = ?"
+                              " AND status = 'pending'", [course_id]).rowcount
+    return links, messages
 
 
 def find_invitation(db: Database, token: str) -> dict | None:
@@ -232,8 +284,13 @@ def find_invitation(db: Database, token: str) -> dict | None:
     return rows[0] if rows else None
 
 
+def invitation_is_revoked(invitation: dict) -> bool:
+    """Replaced or stopped by the clinic (a revocation in the future is a grace period)."""
+    return bool(invitation["revoked_at"]) and invitation["revoked_at"] <= iso(utcnow())
+
+
 def invitation_is_usable(invitation: dict) -> bool:
-    return not invitation["revoked_at"] and invitation["expires_at"] > iso(utcnow())
+    return not invitation_is_revoked(invitation) and invitation["expires_at"] > iso(utcnow())
 
 
 def touch_invitation(db: Database, invitation_id: int) -> None:

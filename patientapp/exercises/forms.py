@@ -25,6 +25,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..clinician.forms import no_control_characters
 from ..formfields import radio, strip
 from ..library import Exercise
 from ..timeutil import today as clinic_today
@@ -138,7 +139,7 @@ class PlanFormBase(FlaskForm):
     days_per_week = radio(_l("Days a week"), [(str(n), str(n)) for n in range(1, 8)],
                           MESSAGES["days"])
     note = TextAreaField(_l("Personal note for the patient"), filters=[strip], validators=[
-        Optional(), Length(max=NOTE_MAX, message=MESSAGES["note"])])
+        Optional(), Length(max=NOTE_MAX, message=MESSAGES["note"]), no_control_characters])
 
     library_exercises: dict[str, Exercise] = {}
 

@@ -15,11 +15,12 @@ from .sending import Outlets
 
 def send_link_now(db: Database, course: dict, timepoint: dict, clinic: dict,
                   outlets: Outlets) -> dict[str, bool]:
-    """A fresh link to every contact detail on file; returns {channel: delivered}.
+    """A fresh link, replacing the earlier ones, to every contact detail on file; returns
+    {channel: delivered}.
 
     Each attempt is recorded in the outbox like the scheduled messages are.
     """
-    token = courses.create_invitation(db, timepoint)
+    token = courses.replace_invitations(db, timepoint)
     details = Details(clinic_name=clinic["name"], clinic_phone=clinic["phone"],
                       visit_date=date.fromisoformat(timepoint["visit_date"]),
                       last_day=last_day(timepoint["expires_at"]),

@@ -37,6 +37,12 @@ def _decode(row: dict) -> dict:
     return clean
 
 
+def get_contact(db: Database, patient_id: int) -> dict:
+    """The patient's e-mail address and phone number ('' when not on file)."""
+    row = next(db.query("SELECT email, phone FROM patients WHERE id = ?", [patient_id]))
+    return {"email": row["email"] or "", "phone": row["phone"] or ""}
+
+
 def patient_data(db: Database, patient_id: int) -> dict:
     """The patient's record, their courses and every row that belongs to those courses."""
     patient = next(db.query("SELECT * FROM patients WHERE id = ?", [patient_id]))

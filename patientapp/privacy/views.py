@@ -16,8 +16,10 @@ from ..clinician import bp as clinician_bp
 from ..clinician.auth import admin_required
 from ..clinician.views import audit, clinic_course
 from ..db import get_db
+from ..errors import too_many_requests
 from ..questionnaires import bp as patient_bp
-from . import queries
+from ..ratelimit import too_many
+from . import identity, queries
 
 
 def _json_download(data: dict, filename: str) -> Response:
@@ -28,12 +30,40 @@ def _json_download(data: dict, filename: str) -> Response:
 
 @patient_bp.get("/<token>/my-data")
 def show_my_data():
-    return render_template("privacy/my_data.html")
+    return _my_data_page({}, "")
 
 
-@patient_bp.get("/<token>/my-data.json")
+def _my_data_page(errors: dict, answer: str, status: int = 200):
+    contact = queries.get_contact(get_db(), g.invitation["patient_id"])
+    return render_template("privacy/my_data.html", errors=errors, answer=answer,
+                           question=identity.question_for(**contact)), status
+
+
+@patient_bp.post("/<token>/my-data.json")
 def download_my_data():
+    """The download, once the patient has answered what only they know (rate-limited)."""
+    course_key = f"course-{g.invitation['course_id']}"
+    wait = too_many("my-data", "MY_DATA_CHECK_LIMIT", count=False) or \
+        too_many("my-data", "MY_DATA_CHECK_HOURLY_LIMIT", count=False, key=course_key,
+                 window=3600)
+    if wait:
+        return too_many_requests(wait)
     db = get_db()
+    contact = queries.get_contact(db, g.invitation["patient_id"])
+    question = identity.question_for(**contact)
+    answer = request.form.get("answer", "")[:254]
+    if not identity.answer_is_right(question, contact["email"], contact["phone"], answer):
+        too_many("my-data", "MY_DATA_CHECK_LIMIT")
+        too_many("my-data", "MY_DATA_CHECK_HOURLY_LIMIT", key=course_key, window=3600)
+        record(db, "patient", None, g.invitation["clinic_id"], "my-data-check-failed",
+               "course", g.invitation["course_id"])
+        message = _("Enter the last four digits of your mobile number.") \
+            if question == identity.PHONE else _("Enter the e-mail address the clinic has "
+                                                  "for you.")
+        if answer.strip():
+            message = _("That does not match what the clinic has on file. Check it and try "
+                        "again.")
+        return _my_data_page({"answer": [message]}, answer, 400)
     record(db, "patient", None, g.invitation["clinic_id"], "download-own-data", "course",
            g.invitation["course_id"])
     return _json_download(queries.patient_data(db, g.invitation["patient_id"]),

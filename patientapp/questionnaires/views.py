@@ -14,6 +14,7 @@ from ..events import timepoint_submitted
 from ..notifications import alarms as alarm_notifications
 from ..notifications import queries as notifications
 from ..ratelimit import too_many
+from ..redirects import local_path_or
 from . import bp, flow, forms
 from . import queries as answers_db
 from .visit import Visit, load_visit
@@ -49,6 +50,11 @@ def load_invitation():
     if invitation is None:
         too_many("bad-link", "BAD_LINK_LIMIT")
         return render_template("questionnaires/link_unknown.html"), 404
+    if courses.invitation_is_revoked(invitation):
+        # Perhaps sent to the wrong person: nothing from the database, not even the
+        # clinic's name or the patient's language, is on this page.
+        g.token = None
+        return render_template("questionnaires/link_revoked.html"), 410
     g.patient_locale = invitation["language"]
     g.clinic_name = invitation["clinic_name"]
     if not courses.invitation_is_usable(invitation):
@@ -176,10 +182,8 @@ def change_language():
     language = request.form.get("language", "")
     if language in current_app.config["LANGUAGES"]:
         courses.set_patient_language(get_db(), g.invitation["patient_id"], language)
-    target = request.form.get("next", "")
-    if not target.startswith(f"/q/{g.token}") or "//" in target or "\\" in target:
-        target = url_for(".show_home")
-    return redirect(target)
+    return redirect(local_path_or(request.form.get("next"), url_for(".show_home"),
+                                  prefix=f"/q/{g.token}"))
 
 
 # --- helpers --------------------------------------------------------------------

@@ -12,6 +12,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..accounts import find_clinic
 from ..db import get_db
 from ..timeutil import iso, parse_date, parse_now_option, start_of_day, utcnow
 from .outbox import queue_earlier_submissions
@@ -40,14 +41,20 @@ def deliver_command(now_text: str | None) -> None:
 @click.command("queue-webhooks")
 @click.option("--since", default=None, metavar="YYYY-MM-DD",
               help="Only questionnaires sent on or after this day (clinic time).")
-@click.option("--clinic", "clinic_id", type=int, default=None, help="Only this clinic (its id).")
+@click.option("--clinic", "clinic", default=None, help="Only this clinic (its id or name).")
 @with_appcontext
-def queue_webhooks_command(since: str | None, clinic_id: int | None) -> None:
+def queue_webhooks_command(since: str | None, clinic: str | None) -> None:
     """Queue the completed questionnaires that were never sent to the clinic's system (for
     example those sent before PATIENTAPP_WEBHOOK_URL was set), oldest first. Consenting
     patients only; one already queued or sent is left alone. `flask deliver` sends them."""
     if not current_app.config.get("WEBHOOK_URL"):
         raise click.UsageError("PATIENTAPP_WEBHOOK_URL is not set: there is nowhere to send to.")
+    clinic_id = None
+    if clinic is not None:
+        found, problem = find_clinic(get_db(), clinic)
+        if found is None:
+            raise click.BadParameter(problem, param_hint="--clinic")
+        clinic_id = found["id"]
     start = None
     if since is not None:
         try:

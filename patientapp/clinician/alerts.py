@@ -1,0 +1,31 @@
+"""The e-mail that tells a clinician someone keeps failing to sign in as them.
+
+It says how often, that the account is not locked (so the stranger gains nothing by
+trying), and what to do if it was not them. No address, time or place of the attempts:
+the message may be read by whoever reads the mailbox. Needs an app context.
+"""
+
+from __future__ import annotations
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from markupsafe import escape
+
+from ..notifications.backends import Email
+
+
+def sign_in_alert(clinician: dict, failures: int) -> Email:
+    with force_locale(clinician["language"]):
+        subject = _("Failed sign-ins to your account")
+        paragraphs = [
+            _("Someone has tried to sign in to your account at %(clinic)s with a wrong "
+              "password %(count)d times since you last signed in.",
+              clinic=clinician["clinic_name"], count=failures),
+            _("Your account is not locked: your password still works. Attempts from the same "
+              "place are paused for 15 minutes after five wrong passwords."),
+            _("If this was not you, tell your clinic's admin, and change your password after "
+              "you sign in."),
+        ]
+    return Email(to=clinician["email"], sender_name=clinician["clinic_name"], subject=subject,
+                 text="\n\n".join(str(p) for p in paragraphs) + "\n",
+                 html="".join(f"<p>{escape(p)}</p>" for p in paragraphs))
