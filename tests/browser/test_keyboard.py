@@ -89,6 +89,10 @@ def test_a_patient_can_answer_with_the_keyboard_only(live_app, browser):
     assert page.locator("input[name=answer]:checked").get_attribute("value") == "4"
     tab_to(page, "button[value=next]")
     page.keyboard.press("Enter")
+    page.wait_for_url("**/step/nprs-leg")  # the course asks about leg pain too
+    tab_to(page, "input[name=answer]")
+    page.keyboard.press("Space")
+    page.keyboard.press("Enter")
     page.wait_for_url("**/step/odi-1")
     tab_to(page, "input[name=answer]")
     page.keyboard.press("Space")
