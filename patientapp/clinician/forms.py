@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp
 
-from ..formfields import radio, strip
+from ..formfields import multi_line, radio, single_line, strip
 
 MESSAGES = {
     "email": _l("Enter your e-mail address."),
@@ -27,7 +27,7 @@ MESSAGES = {
 
 class SignInForm(FlaskForm):
     email = StringField(_l("E-mail address"), filters=[strip],
-                        validators=[DataRequired(message=MESSAGES["email"]),
+                        validators=[DataRequired(message=MESSAGES["email"]), single_line,
                                     Length(max=254, message=MESSAGES["email_format"])])
     password = PasswordField(_l("Password"),
                              validators=[InputRequired(message=MESSAGES["password"]),
@@ -36,7 +36,8 @@ class SignInForm(FlaskForm):
 
 class GpNoteForm(FlaskForm):
     note = TextAreaField(_l("Note for the GP"), filters=[strip],
-                         validators=[Optional(), Length(max=4000, message=MESSAGES["note"])])
+                         validators=[Optional(), multi_line,
+                                     Length(max=4000, message=MESSAGES["note"])])
 
 
 class PaperConsentForm(FlaskForm):
@@ -47,9 +48,10 @@ class PaperConsentForm(FlaskForm):
 
 class ClinicianForm(FlaskForm):
     name = StringField(_l("Name"), filters=[strip],
-                       validators=[DataRequired(message=MESSAGES["name"]), Length(max=200)])
+                       validators=[DataRequired(message=MESSAGES["name"]), single_line,
+                                   Length(max=200)])
     email = StringField(_l("E-mail address"), filters=[strip],
-                        validators=[DataRequired(message=MESSAGES["email"]),
+                        validators=[DataRequired(message=MESSAGES["email"]), single_line,
                                     Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
                                            message=MESSAGES["email_format"]),
                                     Length(max=254)])
