@@ -8,6 +8,7 @@ import csv
 import io
 import re
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 import schemathesis
@@ -273,6 +274,17 @@ def test_search_results_come_in_pages_with_a_next_link(api, data):
     second = searchset(api(links["next"].removeprefix("http://localhost")))
     assert second["total"] == first["total"]
     assert second["entry"][0]["fullUrl"] not in {e["fullUrl"] for e in first["entry"]}
+
+
+@pytest.mark.parametrize("code, valid", [
+    ("72514-3", True), ("http://loinc.org|72514-3", True), ("odi-score", True),
+    ("\x1f\x90", False), ("\x1c", False), ("a b", False), ("a\u00a0b", False), ("a||b", False),
+    ("|a", False), ("æ", False)])
+def test_the_code_search_takes_what_its_document_promises(api, code, valid):
+    """Python's \\s also matches \\x1c-\\x1f, ECMA's does not: the pattern names its characters."""
+    response = api(f"/api/v1/fhir/Observation?code={quote(code)}")
+    assert response.status_code == (200 if valid else 400)
+    assert bool(re.match(search.CODE_SEARCH, code)) is valid and "\\s" not in search.CODE_SEARCH
 
 
 # --- the OpenAPI document, and schemathesis against it --------------------------------------------

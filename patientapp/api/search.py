@@ -27,7 +27,9 @@ TIME = (r"T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?"
 DATE_SEARCH = rf"^(eq|gt|lt|ge|le)?({YEAR}(-(0[1-9]|1[0-2]))?|{CALENDAR_DAY}({TIME})?)$"
 DAY = rf"^{CALENDAR_DAY}$"
 PATIENT = r"^(Patient/)?pa-[0-9a-f]{16}$"
-CODE_SEARCH = r"^([^|\s]+\|)?[^|\s]+$"
+# Printable ASCII but "|" (a code and its system are URLs and codes): spelt out, because "\s"
+# means more in Python (\x1c-\x1f too) than in the document's ECMA regular expressions.
+CODE_SEARCH = r"^([!-{}~]+\|)?[!-{}~]+$"
 EXTERNAL_ID = r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$"  # the write API's, see writes.py
 MAX_LIMIT = 500
 MAX_OFFSET = 1_000_000
