@@ -11,10 +11,16 @@ import smtplib
 from datetime import date
 
 import pytest
+from flask_wtf import FlaskForm
+from wtforms import FieldList, HiddenField, PasswordField, StringField, TextAreaField
+from wtforms.fields.core import UnboundField
 
 from patientapp import checks
 from patientapp.accounts import save_clinician
 from patientapp.db import connect
+from patientapp.exercises.forms import plan_form
+from patientapp.formfields import multi_line, single_line
+from patientapp.library import library
 from patientapp.migrations import migrations
 from patientapp.notifications.backends import DeliveryError, Email, SmtpEmail
 
@@ -217,3 +223,35 @@ def test_stored_activity_text_is_always_escaped(client, enrol):
         html = client.raw.get(f"/q/{token}/{path}").get_data(as_text=True)
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
         assert "<script>alert(1)" not in html
+
+
+def _text_fields(form_class):
+    """(form, field name, unbound field) for every text field, also inside a FieldList."""
+    for klass in form_class.__mro__:
+        for name, unbound in vars(klass).items():
+            if not isinstance(unbound, UnboundField):
+                continue
+            if issubclass(unbound.field_class, FieldList):
+                unbound = unbound.args[0]
+            if issubclass(unbound.field_class, StringField) and not issubclass(
+                    unbound.field_class, (PasswordField, HiddenField)):
+                yield form_class.__name__, name, unbound
+
+
+def _all_subclasses(klass):
+    for sub in klass.__subclasses__():
+        yield sub
+        yield from _all_subclasses(sub)
+
+
+def test_every_text_field_of_every_form_refuses_control_characters(app, content):
+    """Walks every form class, the built ones too: a new text field must say which check."""
+    with app.test_request_context():
+        plan_form(library(content).exercises_for(None, "da"))  # built per library
+        found = [(form, name, unbound) for klass in set(_all_subclasses(FlaskForm))
+                 for form, name, unbound in _text_fields(klass)]
+    assert len({(form, name) for form, name, _ in found}) >= 6
+    for form, name, unbound in found:
+        validators = unbound.kwargs.get("validators") or []
+        wanted = multi_line if issubclass(unbound.field_class, TextAreaField) else single_line
+        assert wanted in validators, f"{form}.{name} needs formfields.{wanted.__name__}"
