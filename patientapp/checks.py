@@ -23,7 +23,7 @@ from datetime import date
 
 import click
 
-from .timeutil import local_date, utcnow
+from .timeutil import today as clinic_today
 
 EARLIEST_DATE = date(2000, 1, 1)
 YEARS_AHEAD = 10
@@ -61,7 +61,7 @@ class CheckError(ValueError):
 
 def date_window(today: date | None = None) -> tuple[date, date]:
     """The first and last date any input may name."""
-    today = today or local_date(utcnow())
+    today = today or clinic_today()
     return EARLIEST_DATE, date(today.year + YEARS_AHEAD, 12, 31)
 
 
