@@ -24,6 +24,7 @@ from patientapp.library import library
 PUBLIC, PATIENT, CLINICIAN, ADMIN, API_KEY = "public", "patient link", "clinician", "admin", \
     "API key"
 PASSWORD = "correct horse battery"
+PATIENTS = {"da": "Anna Jensen", "en": "Dorte Hansen"}  # demo patients whose links are used
 
 _PATIENT_PAGES = {
     "questionnaires": ("show_home", "save_consent", "answer_step", "show_advice", "show_review",
@@ -130,7 +131,7 @@ def build_world(tmp_path, content=None) -> World:
     key = api_db.save_api_key(db, clinic_id, "Route map", None)[1]
     spare_key_id = api_db.save_api_key(db, clinic_id, "Spare", None)[0]
     links = {p["name"]: p["link"].removeprefix("http://localhost/q/") for p in demo["patients"]}
-    tokens = {"da": links["Anna Jensen"], "en": links["Dorte Hansen"]}
+    tokens = {"da": links[PATIENTS["da"]], "en": links[PATIENTS["en"]]}
     course_id = next(db.query("SELECT courses.id FROM courses JOIN patients ON patients.id ="
                               " courses.patient_id WHERE name = 'Anna Jensen'"))["id"]
     alert_id = next(db.query("SELECT id FROM alerts ORDER BY id"))["id"]

@@ -36,7 +36,16 @@ import wtforms
 from babel.messages.pofile import read_po
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from route_map import ACCESS, API_KEY, PATIENT, ROLES, build_world, form_fields, make_app
+from route_map import (
+    ACCESS,
+    API_KEY,
+    PATIENT,
+    PATIENTS,
+    ROLES,
+    build_world,
+    form_fields,
+    make_app,
+)
 from route_map import methods as rule_methods
 from route_map import rules as app_rules
 
@@ -200,6 +209,10 @@ class Database:
             "SELECT id, clinic_id, name, key_hash, prefix, revoked_at FROM api_keys").fetchall()
         return rows
 
+    def patient_language(self, name: str) -> str:
+        return self.connection.execute("SELECT language FROM patients WHERE name = ?",
+                                       [name]).fetchone()[0]
+
     def look(self) -> None:
         if self._version() != self.version:
             self.version, self.rows = self._version(), self._rows()
@@ -249,7 +262,10 @@ def test_no_hostile_input_reaches_a_500_or_writes_on_a_refusal(world, database, 
         database.look()
         response = client.open(headers={**world.headers.get(role, {}),
                                         **request.pop("headers", {})}, **request)
-        # A link that is not one, or an address no route matches, is answered in Danish.
+        # A patient's pages are in the patient's language, which a fuzzed language switch may
+        # have changed; a link that is not one, or an address no route matches, in Danish.
+        if role == "patient":
+            language = database.patient_language(PATIENTS[language])
         expected = {language, "da"} if spoilt and response.status_code == 404 else {language}
         check_answer(response, expected, role)
         if 400 <= response.status_code < 500:
