@@ -21,8 +21,8 @@ from patientapp.db import connect, migrate
 from patientapp.demo import create_demo
 from patientapp.library import library
 
-PUBLIC, PATIENT, CLINICIAN, ADMIN, API_KEY = "public", "patient link", "clinician", "admin", \
-    "API key"
+PUBLIC, PATIENT, CLINICIAN, ADMIN, API_KEY, METRICS = "public", "patient link", "clinician", \
+    "admin", "API key", "metrics token"
 PASSWORD = "correct horse battery"
 PATIENTS = {"da": "Anna Jensen", "en": "Dorte Hansen"}  # demo patients whose links are used
 
@@ -47,7 +47,8 @@ _API = ("list_courses", "list_course_scores", "list_scores", "search_observation
         "search_questionnaire_responses", "not_found")
 
 ACCESS: dict[str, str] = {
-    "web.show_index": PUBLIC, "web.change_language": PUBLIC, "web.health": PUBLIC,
+    "web.show_index": PUBLIC, "web.change_language": PUBLIC, "monitoring.show_health": PUBLIC,
+    "monitoring.show_readiness": PUBLIC, "monitoring.show_metrics": METRICS,
     "static": PUBLIC, "clinician.sign_in": PUBLIC, "clinician.sign_out": PUBLIC,
     "exercises.show_illustration": PUBLIC, "api.show_openapi": PUBLIC,
     **{f"{bp}.{name}": PATIENT for bp, names in _PATIENT_PAGES.items() for name in names},
@@ -59,9 +60,11 @@ ACCESS: dict[str, str] = {
 
 # The roles that may reach each class of route, each signed in (or not) its own way.
 ROLES = {PUBLIC: ("anonymous",), PATIENT: ("patient",), CLINICIAN: ("clinician", "admin"),
-         ADMIN: ("admin",), API_KEY: ("api",)}
-LOCKED_OUT = {PATIENT: "anonymous", CLINICIAN: "anonymous", ADMIN: "clinician",
-              API_KEY: "anonymous"}
+         ADMIN: ("admin",), API_KEY: ("api",), METRICS: ("metrics",)}
+# Answers that are a route's designed reply, not a failure: /readyz says 503 while this
+# process should take no traffic (in the tests no worker has taken its lease).
+DESIGNED = {("monitoring.show_readiness", 503)}
+METRICS_TOKEN = "route-map-metrics-token"
 
 
 def methods(rule) -> list[str]:
@@ -80,7 +83,8 @@ def make_app(tmp_path, **overrides):
         "DATABASE": str(tmp_path / "routes.sqlite3"), "BASE_URL": "http://localhost",
         "SECRET_KEY": "test-secret-key-that-is-long-enough-123",
         "PATIENT_RATE_LIMIT": 10**9, "BAD_LINK_LIMIT": 10**9, "SIGN_IN_FAILURE_LIMIT": 10**9,
-        "API_RATE_LIMIT": 10**9, "API_AUTH_FAILURE_LIMIT": 10**9, **overrides})
+        "API_RATE_LIMIT": 10**9, "API_AUTH_FAILURE_LIMIT": 10**9, "METRICS_TOKEN": METRICS_TOKEN,
+        **overrides})
 
 
 @dataclass
@@ -140,7 +144,7 @@ def build_world(tmp_path, content=None) -> World:
     module = found.modules_for("primary-low-back-pain", "da")[0]
     exercise = found.exercise("bridge", "da")
     clients = {role: app.test_client() for role in ("anonymous", "patient", "clinician",
-                                                    "admin", "api")}
+                                                    "admin", "api", "metrics")}
     for role, email in (("admin", "demo@clinic.example"), ("clinician", "plain@clinic.example")):
         response = clients[role].post("/clinic/login", data={"email": email,
                                                              "password": PASSWORD})
@@ -153,8 +157,9 @@ def build_world(tmp_path, content=None) -> World:
               "key_id": spare_key_id, "delivery_id": 1,
               "exercise_id": "bridge", "slug": module.slug, "name": exercise.illustration,
               "filename": "css/app.css", "unknown": "no-such-thing"}
-    world = World(app, clients, {"api": {"Authorization": f"Bearer {key}"}}, values, tokens,
-                  step_ids)
+    headers = {"api": {"Authorization": f"Bearer {key}"},
+               "metrics": {"Authorization": f"Bearer {METRICS_TOKEN}"}}
+    world = World(app, clients, headers, values, tokens, step_ids)
     world.forms = crawl_forms(world)
     return world
 
