@@ -44,13 +44,17 @@ _ADMIN_PAGES = {
     "webhooks": ("list_deliveries", "retry_delivery", "retry_failed_deliveries"),
 }
 _API = ("list_courses", "list_course_scores", "list_scores", "search_observations",
-        "search_questionnaire_responses", "not_found")
+        "search_questionnaire_responses", "not_found",
+        # the write API (a key with the write scope)
+        "create_course", "move_visit", "change_contact", "put_appointment", "end_course",
+        "record_consent")
 
 ACCESS: dict[str, str] = {
     "web.show_index": PUBLIC, "web.change_language": PUBLIC, "monitoring.show_health": PUBLIC,
     "monitoring.show_readiness": PUBLIC, "monitoring.show_metrics": METRICS,
     "static": PUBLIC, "clinician.sign_in": PUBLIC, "clinician.sign_out": PUBLIC,
     "exercises.show_illustration": PUBLIC, "api.show_openapi": PUBLIC,
+    "api.no_such_change": PUBLIC,  # a change to no operation: 404/405, key or none
     **{f"{bp}.{name}": PATIENT for bp, names in _PATIENT_PAGES.items() for name in names},
     **{f"clinician.{name}": CLINICIAN for name in _CLINIC_PAGES},
     "exercises.edit_plan": CLINICIAN,
@@ -132,7 +136,7 @@ def build_world(tmp_path, content=None) -> World:
     clinic_id = next(db.query("SELECT clinic_id FROM clinicians"))["clinic_id"]
     admin_id = next(db.query("SELECT id FROM clinicians"))["id"]
     save_clinician(db, clinic_id, "plain@clinic.example", "Plain Clinician", PASSWORD)
-    key = api_db.save_api_key(db, clinic_id, "Route map", None)[1]
+    key = api_db.save_api_key(db, clinic_id, "Route map", None, "write")[1]
     spare_key_id = api_db.save_api_key(db, clinic_id, "Spare", None)[0]
     links = {p["name"]: p["link"].removeprefix("http://localhost/q/") for p in demo["patients"]}
     tokens = {"da": links[PATIENTS["da"]], "en": links[PATIENTS["en"]]}
@@ -156,7 +160,8 @@ def build_world(tmp_path, content=None) -> World:
     values = {"course_id": course_id, "alert_id": alert_id, "clinician_id": admin_id,
               "key_id": spare_key_id, "delivery_id": 1,
               "exercise_id": "bridge", "slug": module.slug, "name": exercise.illustration,
-              "filename": "css/app.css", "unknown": "no-such-thing"}
+              "filename": "css/app.css", "unknown": "no-such-thing", "timepoint": "final",
+              "appointment_id": "route-map-1"}
     headers = {"api": {"Authorization": f"Bearer {key}"},
                "metrics": {"Authorization": f"Bearer {METRICS_TOKEN}"}}
     world = World(app, clients, headers, values, tokens, step_ids)

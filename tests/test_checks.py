@@ -218,7 +218,7 @@ def test_names_stored_before_the_check_are_put_on_one_line(tmp_path):
 def test_stored_activity_text_is_always_escaped(client, enrol):
     _, token = enrol(pathway="lumbar-radiculopathy", consent="given")
     client.post(f"/q/{token}/step/psfs-activities",
-                data={"activities-0": "<script>alert(1)</script>"})
+                data={"activities-0": "<script>alert(1)</script>", "fewer": "y"})
     for path in ("step/psfs-rate", "review"):
         html = client.raw.get(f"/q/{token}/{path}").get_data(as_text=True)
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
