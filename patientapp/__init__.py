@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config, db, errors, i18n, labels, logs, ratelimit, security, templating
+from . import config, db, errors, i18n, labels, logs, params, ratelimit, security, templating
 from .content import load_content
 from .extensions import babel, csrf
 
@@ -31,6 +31,7 @@ def _make_instance_folder(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
+    params.init_app(app)  # before any route is added: every <int:…> is bounded
     db.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)

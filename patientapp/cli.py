@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 from . import accounts
 from .api.commands import create_api_key_command
 from .checkconfig import check_command
+from .checks import Day
 from .clinician.passwords import has_control_characters, password_problem
 from .courses.commands import enrol_command, move_visit_command
 from .db import get_db, migrate
@@ -50,16 +51,12 @@ def demo_command(as_json: bool, password: str | None) -> None:
 
 
 @click.command("export-csv")
-@click.option("--since", default=None, help="Only scores submitted on or after this date "
-                                            "(YYYY-MM-DD).")
+@click.option("--since", type=Day(), default=None,
+              help="Only scores submitted on or after this date (YYYY-MM-DD).")
 @with_appcontext
-def export_csv_command(since: str | None) -> None:
+def export_csv_command(since: date | None) -> None:
     """Write one CSV row per score to standard output (no names or contact details)."""
-    if since:
-        try:
-            date.fromisoformat(since)
-        except ValueError:
-            raise click.BadParameter("use the form YYYY-MM-DD", param_hint="--since") from None
+    since = since.isoformat() if since else None
     write_csv(list_score_rows(get_db(), since=since), sys.stdout)
 
 

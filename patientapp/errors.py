@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .logs import endpoint_name
+from .params import BadParameter
 
 log = logging.getLogger("patientapp.errors")
 
@@ -26,6 +28,7 @@ MESSAGES = {
     500: (_l("Sorry, something went wrong on our side"),
           _l("Your earlier answers are saved. Please try again in a few minutes.")),
 }
+BAD_PARAMETER_TITLE = _l("The address is not right")
 CSRF_MESSAGE = (_l("This page had expired"),
                 _l("For your safety, forms expire. Your earlier answers are saved. "
                    "Go back, reload the page and try again."))
@@ -47,6 +50,8 @@ def handle_http(error: HTTPException):
         from .api.problems import from_http_error
 
         return from_http_error(error)
+    if isinstance(error, BadParameter):
+        return render_error(400, BAD_PARAMETER_TITLE, _(error.error.message, **error.error.params))
     code = error.code or 500
     title, message = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
     return render_error(code, title, message)

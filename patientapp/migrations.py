@@ -498,3 +498,21 @@ def m008b_clinic_names(db: Database) -> None:
         print(f"m008b_clinic_names: clinic {clinic['id']} shared the name {clinic['name']!r}"
               f" with an older clinic and is now called {new_name!r}", file=sys.stderr)
     db.execute("CREATE UNIQUE INDEX clinics_name ON clinics(name COLLATE NOCASE)")
+
+
+@migrations()
+def m010_single_line_names(db: Database) -> None:
+    # Names and phone numbers saved before they were checked may hold a CR/LF or another
+    # control character; the clinic's name is the sender of every e-mail, where a line
+    # break would start a header. Each run of them becomes one space.
+    import re
+
+    control = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+    for table, columns in (("clinics", ("name", "phone")), ("clinicians", ("name",)),
+                           ("patients", ("name",))):
+        for column in columns:
+            rows = db.execute(f"SELECT id, {column} FROM {table}").fetchall()  # nosec B608
+            for row_id, value in rows:
+                if value and control.search(value):
+                    db.execute(f"UPDATE {table} SET {column} = ? WHERE id = ?",  # nosec B608
+                               [control.sub(" ", value).strip(), row_id])

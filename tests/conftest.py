@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 from collections import Counter
@@ -11,11 +12,16 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.controller import Controller
 from bs4 import BeautifulSoup
+from hypothesis import settings
 
 from patientapp import create_app
 from patientapp.accounts import save_clinic
 from patientapp.courses import queries as courses
 from patientapp.db import connect, migrate
+
+# HYPOTHESIS_PROFILE=long: thousands of examples per property, for bench/ or by hand.
+settings.register_profile("long", max_examples=2000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 # Where the test clinic's alarm notifications go: without one, no patient gets a link.
 ALERT_EMAIL = "vagt@fysio-test.example"

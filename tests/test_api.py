@@ -8,12 +8,13 @@ import csv
 import io
 import re
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 import schemathesis
 from fhir.resources.R4B.bundle import Bundle
 from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import positive_data_acceptance
+from schemathesis.checks import CHECKS, is_check_class, load_all_checks, positive_data_acceptance
 from schemathesis.generation.modes import GenerationMode
 from test_fhir import submit, validate
 
@@ -21,6 +22,7 @@ from patientapp import create_app
 from patientapp.accounts import save_clinic, save_clinician
 from patientapp.api import openapi, search
 from patientapp.api import queries as api_db
+from patientapp.checks import date_window
 from patientapp.courses import queries as courses
 from patientapp.db import connect, migrate
 from patientapp.exports import CSV_COLUMNS
@@ -217,10 +219,22 @@ def test_scores_since_a_date(api, data):
     ("/fhir/Observation?code=a%20b", "code"), ("/fhir/Observation?code=%7Cx", "code"),
     ("/fhir/Observation?_count=0", "_count"), ("/courses?dat=2026", "dat"),
     ("/fhir/QuestionnaireResponse?code=nprs", "code"),
+    ("/scores?since=9999-12-31", "since"), ("/scores?since=1999-12-31", "since"),
+    ("/fhir/Observation?date=ge1999-12-31", "date"), ("/fhir/Observation?date=lt2099", "date"),
+    ("/courses?offset=99999999999999999999999", "offset"),
 ])
 def test_malformed_parameters_get_400_naming_the_parameter(api, query, parameter):
     body = is_problem(api(f"/api/v1{query}"), 400)
     assert body["parameter"] == parameter and body["detail"].startswith(parameter)
+
+
+def test_dates_in_the_api_keep_to_the_window_of_every_other_input(api):
+    last = date_window()[1]
+    for query in (f"/scores?since={last}", "/scores?since=2000-01-01",
+                  f"/fhir/Observation?date=le{last}", "/fhir/Observation?date=ge2000"):
+        assert api(f"/api/v1{query}").status_code == 200, query
+    detail = is_problem(api("/api/v1/scores?since=0001-01-01"), 400)["detail"]
+    assert f"from 2000-01-01 to {last}" in detail
 
 
 def test_unknown_addresses_get_a_problem_too(api):
@@ -275,6 +289,17 @@ def test_search_results_come_in_pages_with_a_next_link(api, data):
     assert second["entry"][0]["fullUrl"] not in {e["fullUrl"] for e in first["entry"]}
 
 
+@pytest.mark.parametrize("code, valid", [
+    ("72514-3", True), ("http://loinc.org|72514-3", True), ("odi-score", True),
+    ("\x1f\x90", False), ("\x1c", False), ("a b", False), ("a\u00a0b", False), ("a||b", False),
+    ("|a", False), ("æ", False)])
+def test_the_code_search_takes_what_its_document_promises(api, code, valid):
+    """Python's \\s also matches \\x1c-\\x1f, ECMA's does not: the pattern names its characters."""
+    response = api(f"/api/v1/fhir/Observation?code={quote(code)}")
+    assert response.status_code == (200 if valid else 400)
+    assert bool(re.match(search.CODE_SEARCH, code)) is valid and "\\s" not in search.CODE_SEARCH
+
+
 # --- the OpenAPI document, and schemathesis against it --------------------------------------------
 
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
@@ -306,7 +331,8 @@ def api_schema(tmp_path, content):
     and a write key (it may do everything a read key may, and more)."""
     app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "schema.sqlite3"),
                       "SECRET_KEY": "test-secret-key-that-is-long-enough-123",
-                      "BASE_URL": "http://localhost", "API_RATE_LIMIT": 100_000})
+                      "BASE_URL": "http://localhost", "API_RATE_LIMIT": 100_000,
+                      "API_AUTH_FAILURE_LIMIT": 100_000})
     db = connect(app.config["DATABASE"])
     migrate(db)
     clinic = save_clinic(db, "Fysio Schema", alert_emails="vagt@fysio-schema.example")
@@ -327,6 +353,18 @@ def api_schema(tmp_path, content):
 # under pytest 9, so each operation is driven through Hypothesis here instead.
 OPERATIONS = sorted((path, method.upper()) for path, item in openapi.document()["paths"].items()
                     for method in item)
+load_all_checks()
+ALL_CHECKS = [check for check in CHECKS.get_all() if not is_check_class(check)]
+SCHEMATHESIS = settings(max_examples=25, derandomize=True, deadline=None, database=None,
+                        suppress_health_check=list(HealthCheck))
+
+
+def test_every_check_schemathesis_has_is_run():
+    assert {c.__name__ for c in ALL_CHECKS} >= {
+        "not_a_server_error", "status_code_conformance", "content_type_conformance",
+        "response_headers_conformance", "response_schema_conformance", "negative_data_rejection",
+        "positive_data_acceptance", "missing_required_header", "unsupported_method",
+        "use_after_free", "ensure_resource_availability", "ignored_auth"}
 
 
 @pytest.mark.parametrize("path, method, mode", [
@@ -334,20 +372,53 @@ OPERATIONS = sorted((path, method.upper()) for path, item in openapi.document()[
     *((path, method, GenerationMode.NEGATIVE) for path, method in OPERATIONS
       if path != "/openapi.json")])
 def test_the_api_keeps_to_its_openapi_document(api_schema, path, method, mode):
-    """No 5xx, and every answer (status, headers, body) as the document says."""
+    """No 5xx, and every answer (status, headers, body) as the document says: every check."""
     schema, key = api_schema
     # A body the document allows may still break a rule no schema can say (a referral after
     # the first visit, an e-mail address without a domain): 422 is the right answer then.
     excluded = [] if method == "GET" else [positive_data_acceptance]
 
     @given(case=schema[path][method].as_strategy(generation_mode=mode))
-    @settings(max_examples=25, derandomize=True, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @SCHEMATHESIS
     def check(case):
         case.call_and_validate(headers={"Authorization": f"Bearer {key}"},
-                               excluded_checks=excluded)
+                               checks=[c for c in ALL_CHECKS if c not in excluded])
 
     check()
+
+
+def test_the_document_links_a_course_to_its_scores_and_its_patients_resources(api_schema):
+    schema, _ = api_schema
+    links = openapi.document()["paths"]["/courses"]["get"]["responses"]["200"]["links"]
+    assert {link["operationId"] for link in links.values()} == {
+        "listCourseScores", "searchQuestionnaireResponses", "searchObservations"}
+    transitions = " ".join(dir(schema.as_state_machine()))  # schemathesis' rule per link
+    assert all(f"GET_courses___200_{name}__" in transitions for name in links)
+
+
+def test_the_api_keeps_to_its_document_across_linked_calls(api_schema):
+    """Stateful: a course from the list, then its scores and its patient's FHIR resources."""
+    schema, key = api_schema
+    headers = {"Authorization": f"Bearer {key}"}
+    answered = set()
+
+    class Api(schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"headers": headers}
+
+        def after_call(self, response, case):
+            answered.add((case.operation.path, response.status_code))
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            # As above: a change the document allows may break a rule it cannot say (422).
+            checks = ALL_CHECKS if case.method == "GET" else \
+                [c for c in ALL_CHECKS if c is not positive_data_acceptance]
+            case.validate_response(response, checks=checks, headers=headers,
+                                   transport_kwargs=kwargs)
+
+    Api.run(settings=settings(SCHEMATHESIS, max_examples=15, stateful_step_count=4))
+    # The links were followed: a course from an earlier answer was found, not guessed at.
+    assert any("{course_id}" in path and status == 200 for path, status in answered)
 
 
 # --- admin pages: keys and the CSV download -------------------------------------------------------

@@ -215,7 +215,9 @@ def test_enrol_json_carries_the_twelve_month_warning(runner, clinic_id):
 @pytest.mark.parametrize("options, words", [
     ({"--pathway": "back-pain"}, "Choose one of the courses"),
     ({"--first-visit": "2026-02-30"}, "date of the first consultation as YYYY-MM-DD"),
-    ({"--referral-date": "2099-01-01"}, "referral date cannot be after"),
+    ({"--referral-date": (FIRST + timedelta(days=1)).isoformat()},
+     "referral date cannot be after"),
+    ({"--referral-date": "2099-01-01"}, "Enter a date from 2000-01-01 to"),
     ({"--email": "anna@example"}, "e-mail address in the correct format"),
     ({"--phone": "1234"}, "8 digits"),
     ({"--language": "de"}, "Danish (da) or English (en)"),

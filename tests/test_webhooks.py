@@ -493,7 +493,8 @@ def test_questionnaires_from_before_the_webhook_are_queued_once_and_in_order(
 
     live = make_app(tmp_path, WEBHOOK_URL=receiver.url)  # the clinic sets it up later
     runner = live.test_cli_runner()
-    result = runner.invoke(args=["queue-webhooks", "--since", "2999-01-01"])
+    later = (datetime.now(UTC).date() + timedelta(days=400)).isoformat()
+    result = runner.invoke(args=["queue-webhooks", "--since", later])
     assert result.exit_code == 0 and "Queued 0" in result.output and rows(db) == []
     result = runner.invoke(args=["queue-webhooks"])
     assert result.exit_code == 0 and "Queued 2" in result.output

@@ -7,14 +7,14 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from ..clinician.forms import strip
-from ..formfields import radio
+from ..formfields import radio, single_line, strip
 
 NAME_MAX = 100
 
 
 class ApiKeyForm(FlaskForm):
     name = StringField(_l("Name of the key"), filters=[strip], validators=[
+        single_line,
         DataRequired(message=_l("Enter a name for the key, for example the system that will "
                                 "use it.")),
         Length(max=NAME_MAX, message=_l("The name must be %(max)d characters or fewer.",

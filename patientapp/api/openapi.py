@@ -37,18 +37,27 @@ def _page_parameters(limit: str, offset: str) -> list[dict]:
 PATIENT = {"name": "patient", "in": "query", "required": False,
            "description": "The patient's pseudonym, with or without 'Patient/'.",
            "schema": {"type": "string", "pattern": search.PATIENT}}
+def _date() -> dict:
+    return {**DATE, "schema": {"type": "array", "items": {
+        "type": "string", "pattern": search.date_search_pattern()}}}
+
+
+def _since() -> dict:
+    return {**SINCE, "schema": {"type": "string", "pattern": search.day_pattern()}}
+
+
 DATE = {"name": "date", "in": "query", "required": False, "style": "form", "explode": True,
         "description": "FHIR date search on the submission time, e.g. ge2026-01-01; repeat it "
                        "for a range (all must hold). Dates are in the clinic's time zone "
                        "(Europe/Copenhagen). Prefixes: eq (default), gt, lt, ge, le.",
-        "schema": {"type": "array", "items": {"type": "string", "pattern": search.DATE_SEARCH}}}
+        "schema": {}}
 CODE = {"name": "code", "in": "query", "required": False,
         "description": "The score's code, as code or system|code (LOINC or the project's own "
                        "code system, <FHIR base>/CodeSystem/scores).",
         "schema": {"type": "string", "pattern": search.CODE_SEARCH}}
 SINCE = {"name": "since", "in": "query", "required": False,
          "description": "Only scores submitted on or after this date (YYYY-MM-DD, UTC).",
-         "schema": {"type": "string", "pattern": search.DAY}}
+         "schema": {}}
 
 ERRORS = {"400": {"$ref": "#/components/responses/BadRequest"},
           "401": {"$ref": "#/components/responses/Unauthorized"},
@@ -65,9 +74,28 @@ def _operation(operation_id: str, summary: str, parameters: list[dict], ok: dict
                     "responses": responses}}
 
 
-def _json(description: str, schema: str) -> dict:
-    return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+def _json(description: str, schema: str, links: dict | None = None) -> dict:
+    reference = {"$ref": f"#/components/schemas/{schema}"}
+    found = {"description": description, "content": {"application/json": {"schema": reference}}}
+    if links:
+        found["links"] = links
+    return found
+
+
+# Where a listed course leads: its scores, and its patient's FHIR resources.
+COURSE_LINKS = {
+    "CourseScores": {"operationId": "listCourseScores",
+                     "parameters": {"course_id": "$response.body#/items/0/id"},
+                     "description": "The scores of the first course on the page."},
+    "PatientQuestionnaireResponses": {
+        "operationId": "searchQuestionnaireResponses",
+        "parameters": {"patient": "$response.body#/items/0/patient"},
+        "description": "The completed questionnaires of the first course's patient."},
+    "PatientObservations": {
+        "operationId": "searchObservations",
+        "parameters": {"patient": "$response.body#/items/0/patient"},
+        "description": "The scores of the first course's patient, as Observations."},
+}
 
 
 def _fhir(description: str) -> dict:
@@ -229,7 +257,8 @@ TIMEPOINT_KEY = {"name": "timepoint", "in": "path", "required": True,
                  "description": "The timepoint's key, e.g. baseline, week-2, final.",
                  "schema": {"type": "string", "pattern": "^[a-z0-9-]{1,40}$"}}
 TEXT = {"type": "string", "maxLength": writes.MAX_TEXT}
-DAY_STRING = {"type": "string", "pattern": search.DAY, "example": "2026-03-02"}
+# The window of the year the process started in (the document is rebuilt at each start).
+DAY_STRING = {"type": "string", "pattern": search.day_pattern(), "example": "2026-03-02"}
 LANGUAGE = {"type": "string", "enum": ["da", "en"]}
 
 
@@ -386,22 +415,23 @@ def _read_document() -> dict:
         "paths": {
             "/courses": _operation("listCourses", "The clinic's courses with their timepoints",
                                    [EXTERNAL_ID, *_page_parameters("limit", "offset")],
-                                   _json("A page of courses, oldest first.", "CourseList")),
+                                   _json("A page of courses, oldest first.", "CourseList",
+                                         COURSE_LINKS)),
             "/courses/{course_id}/scores": _operation(
                 "listCourseScores", "Every score of one course",
                 [{"name": "course_id", "in": "path", "required": True,
                   "schema": {"type": "integer", "minimum": 1, "maximum": search.MAX_ID}}],
                 _json("The course and its scores.", "CourseScores"), not_found=True),
             "/scores": _operation("listScores", "Scores of all courses (the CSV's columns)",
-                                  [SINCE, *_page_parameters("limit", "offset")],
+                                  [_since(), *_page_parameters("limit", "offset")],
                                   _json("A page of scores.", "ScoreList")),
             "/fhir/QuestionnaireResponse": _operation(
                 "searchQuestionnaireResponses", "FHIR search: completed questionnaires",
-                [PATIENT, DATE, *_page_parameters("_count", "_offset")],
+                [PATIENT, _date(), *_page_parameters("_count", "_offset")],
                 _fhir("A FHIR searchset Bundle of QuestionnaireResponse resources.")),
             "/fhir/Observation": _operation(
                 "searchObservations", "FHIR search: scores as Observations",
-                [PATIENT, DATE, CODE, *_page_parameters("_count", "_offset")],
+                [PATIENT, _date(), CODE, *_page_parameters("_count", "_offset")],
                 _fhir("A FHIR searchset Bundle of Observation resources.")),
             "/openapi.json": {"get": {
                 "operationId": "getOpenApi", "summary": "This document", "security": [],

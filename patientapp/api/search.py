@@ -6,28 +6,51 @@ Pure functions, no Flask. Every problem raises ``SearchError`` with a sentence f
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from ..checks import date_window
 from ..timeutil import clinic_tz, iso
 
 # The patterns are also the OpenAPI document's: what one accepts, the other does. Dates are
 # spelled out month by month (leap days included) so that a value the document allows is
-# always a real date, and years are 1900-2099 so that every range has an end.
+# always a real date, and the years are those of the date window every input keeps to
+# (checks.date_window: 2000 to ten years ahead), so that every range has an end.
 PREFIXES = ("eq", "gt", "lt", "ge", "le")
-YEAR = r"(19|20)[0-9]{2}"
 MONTH_DAY = (r"((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)"
              r"|02-(0[1-9]|1[0-9]|2[0-8]))")
-LEAP_DAY = r"((19|20)(0[48]|[2468][048]|[13579][26])|2000)-02-29"
-CALENDAR_DAY = rf"({YEAR}-{MONTH_DAY}|{LEAP_DAY})"
 TIME = (r"T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?"
         r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])")
-DATE_SEARCH = rf"^(eq|gt|lt|ge|le)?({YEAR}(-(0[1-9]|1[0-2]))?|{CALENDAR_DAY}({TIME})?)$"
-DAY = rf"^{CALENDAR_DAY}$"
+
+
+def _years(today: date | None, leap: bool = False) -> str:
+    first, last = date_window(today)
+    years = [y for y in range(first.year, last.year + 1) if not leap or calendar.isleap(y)]
+    return "(" + "|".join(map(str, years)) + ")"
+
+
+def _calendar_day(today: date | None) -> str:
+    return rf"({_years(today)}-{MONTH_DAY}|{_years(today, leap=True)}-02-29)"
+
+
+def date_search_pattern(today: date | None = None) -> str:
+    """A FHIR date search value: a prefix, then a year, a month, a day or a moment."""
+    return (rf"^(eq|gt|lt|ge|le)?({_years(today)}(-(0[1-9]|1[0-2]))?"
+            rf"|{_calendar_day(today)}({TIME})?)$")
+
+
+def day_pattern(today: date | None = None) -> str:
+    """A YYYY-MM-DD date inside the date window."""
+    return rf"^{_calendar_day(today)}$"
+
+
 PATIENT = r"^(Patient/)?pa-[0-9a-f]{16}$"
-CODE_SEARCH = r"^([^|\s]+\|)?[^|\s]+$"
+# Printable ASCII but "|" (a code and its system are URLs and codes): spelt out, because "\s"
+# means more in Python (\x1c-\x1f too) than in the document's ECMA regular expressions.
+CODE_SEARCH = r"^([!-{}~]+\|)?[!-{}~]+$"
 EXTERNAL_ID = r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$"  # the write API's, see writes.py
 MAX_LIMIT = 500
 MAX_OFFSET = 1_000_000
@@ -84,9 +107,11 @@ def date_period(parameter: str, values: list[str]) -> Period:
     """FHIR date search, e.g. ``ge2026-01-01`` and ``lt2026-02``; several values all apply."""
     since, before = None, None
     for raw in values:
-        if not re.match(DATE_SEARCH, raw):
+        if not re.match(date_search_pattern(), raw):
+            first, last = date_window()
             raise SearchError(parameter, f"{raw!r} is not a date search like ge2026-01-31 "
-                                         f"(prefixes: {', '.join(PREFIXES)})")
+                                         f"(prefixes: {', '.join(PREFIXES)}; years "
+                                         f"{first.year} to {last.year})")
         prefix, value = (raw[:2], raw[2:]) if raw[:2].isalpha() else ("eq", raw)
         try:
             start, end = (iso(m) for m in _date_range(value.replace("Z", "+00:00")))
@@ -103,12 +128,11 @@ def day(parameter: str, value: str | None) -> str | None:
     """An optional YYYY-MM-DD date, returned as given."""
     if value is None:
         return None
-    try:
-        if not re.match(DAY, value):
-            raise ValueError(value)
-        return date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise SearchError(parameter, f"{value!r} is not a date in the form YYYY-MM-DD") from None
+    if not re.match(day_pattern(), value):
+        first, last = date_window()
+        raise SearchError(parameter, f"{value!r} is not a date in the form YYYY-MM-DD from "
+                                     f"{first} to {last}")
+    return value
 
 
 def pseudonym(parameter: str, value: str | None) -> str | None:

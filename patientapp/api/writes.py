@@ -88,7 +88,7 @@ def _exact(found: dict, problems: list[Problem]) -> None:
                                   "like 2026-03-02."),
                 "referral_date": N_("Enter the referral date as YYYY-MM-DD, like 2026-02-20.")}
     for name, message in messages.items():
-        if name in found and not re.match(search.DAY, found[name]):
+        if name in found and not re.match(search.day_pattern(), found[name]):
             problems.append(Problem(name, message))
     if "language" in found and found["language"] not in LANGUAGES:
         problems.append(Problem("language", N_("Choose Danish (da) or English (en).")))
@@ -133,7 +133,7 @@ def check_visit_date(body: object) -> tuple[date | None, list[Problem]]:
     found, problems = _types(body, {"date": STRING}, ("date",))
     if problems:
         return None, problems
-    if re.match(search.DAY, found["date"]):
+    if re.match(search.day_pattern(), found["date"]):
         return parse_iso_date(found["date"]), []
     return None, [Problem("date", N_("Enter the new date as YYYY-MM-DD, like 2026-03-02."))]
 

@@ -18,7 +18,7 @@ from wtforms.validators import (
     StopValidation,
 )
 
-from ..formfields import radio, strip
+from ..formfields import multi_line, radio, single_line, strip
 from . import passwords
 
 MESSAGES = {
@@ -67,17 +67,9 @@ class StrongPassword:
             raise StopValidation(MESSAGES["new_password"])
 
 
-def no_control_characters(form, field) -> None:
-    """For multi-line text: tab and line breaks are fine, other control characters not."""
-    if passwords.has_control_characters(field.data, multiline=True):
-        raise StopValidation(MESSAGES["note_control"])
-
-
-
-
 class SignInForm(FlaskForm):
     email = StringField(_l("E-mail address"), filters=[strip],
-                        validators=[DataRequired(message=MESSAGES["email"]),
+                        validators=[DataRequired(message=MESSAGES["email"]), single_line,
                                     Length(max=254, message=MESSAGES["email_format"])])
     password = PasswordField(_l("Password"),
                              validators=[InputRequired(message=MESSAGES["password"]),
@@ -86,8 +78,8 @@ class SignInForm(FlaskForm):
 
 class GpNoteForm(FlaskForm):
     note = TextAreaField(_l("Note for the GP"), filters=[strip],
-                         validators=[Optional(), Length(max=4000, message=MESSAGES["note"]),
-                                     no_control_characters])
+                         validators=[Optional(), multi_line,
+                                     Length(max=4000, message=MESSAGES["note"])])
 
 
 class PaperConsentForm(FlaskForm):
@@ -98,9 +90,10 @@ class PaperConsentForm(FlaskForm):
 
 class ClinicianForm(FlaskForm):
     name = StringField(_l("Name"), filters=[strip],
-                       validators=[DataRequired(message=MESSAGES["name"]), Length(max=200)])
+                       validators=[DataRequired(message=MESSAGES["name"]), single_line,
+                                   Length(max=200)])
     email = StringField(_l("E-mail address"), filters=[strip],
-                        validators=[DataRequired(message=MESSAGES["email"]),
+                        validators=[DataRequired(message=MESSAGES["email"]), single_line,
                                     Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
                                            message=MESSAGES["email_format"]),
                                     Length(max=254)])

@@ -10,6 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from .. import accounts, queries
+from ..checks import CheckError, in_window, single_line
 from ..courses import queries as courses
 from ..courses.contact import ContactError, normalise_email, normalise_phone
 from ..courses.enrolment import Problem, check_enrolment, entry_codes_of, parse_iso_date
@@ -102,6 +103,7 @@ def _check_contact(values: dict) -> tuple[dict[str, list[str]], dict]:
     clean = {"name": values["name"].strip(), "language": values["language"]}
     if not clean["name"] or len(clean["name"]) > 200:
         errors["name"] = [_("Enter the patient's name.")]
+    _single_line(clean, ("name",), errors)
     if clean["language"] not in current_app.config["LANGUAGES"]:
         errors["language"] = [_("Choose Danish or English.")]
     for field, normalise in (("email", normalise_email), ("phone", normalise_phone)):
@@ -110,6 +112,15 @@ def _check_contact(values: dict) -> tuple[dict[str, list[str]], dict]:
         except ContactError as error:
             errors[field] = [_(str(error))]
     return errors, clean
+
+
+def _single_line(clean: dict, fields: tuple[str, ...], errors: dict[str, list[str]]) -> None:
+    """The clinic's name is the sender of every e-mail: a line break there starts a header."""
+    for field in fields:
+        try:
+            single_line(clean[field])
+        except CheckError as error:
+            errors.setdefault(field, []).append(_(error.message, **error.params))
 
 
 def _render_edit(course, values, errors, dates, date_errors, status=None):
@@ -159,7 +170,10 @@ def _changed_dates(timepoints: list[dict], dates: dict[str, str]) -> tuple[dict,
     current = {tp["key"]: tp["visit_date"] for tp in timepoints}
     for key, text in dates.items():
         try:
-            day = parse_iso_date(text)
+            day = in_window(parse_iso_date(text))
+        except CheckError as error:
+            problems[key] = _(error.message, **error.params)
+            continue
         except ValueError:
             problems[key] = _("Enter the date as YYYY-MM-DD, like 2026-03-02.")
             continue
@@ -253,6 +267,7 @@ def _check_clinic(values: dict) -> tuple[dict[str, list[str]], dict]:
         errors["name"] = [_("Enter the clinic's name.")]
     if len(clean["phone"]) > 40:
         errors["phone"] = [_("Enter a phone number of at most 40 characters.")]
+    _single_line(clean, ("name", "phone"), errors)
     try:
         clean["email"] = normalise_email(values["email"])
     except ContactError as error:

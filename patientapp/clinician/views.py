@@ -11,6 +11,7 @@ from ..courses import queries as courses
 from ..db import get_db, write_transaction
 from ..errors import too_many_requests
 from ..notifications import addresses
+from ..params import int_arg
 from ..ratelimit import too_many
 from ..redirects import local_path_or
 from ..timeutil import iso, utcnow
@@ -32,6 +33,7 @@ from .chart import line_chart
 from .details import answer_rows, course_context
 
 PAGE_SIZE = 200
+MAX_OFFSET = 10_000_000
 
 
 @bp.before_request
@@ -111,7 +113,7 @@ def sign_out():
 @login_required
 def list_patients():
     status = "ended" if request.args.get("status") == "ended" else "active"
-    offset = max(request.args.get("offset", 0, type=int) or 0, 0)
+    offset = int_arg("offset", 0, 0, MAX_OFFSET)
     search = clinic_db.get_session_search(get_db(), g.clinician["session_id"])
     rows = clinic_db.list_courses(get_db(), g.clinician["clinic_id"], g.clinician["id"],
                                   clinic_today().isoformat(), search, status, PAGE_SIZE + 1,
@@ -269,7 +271,7 @@ def gp_summary(course_id: int):
 @bp.get("/audit")
 @admin_required
 def show_audit():
-    offset = max(request.args.get("offset", 0, type=int) or 0, 0)
+    offset = int_arg("offset", 0, 0, MAX_OFFSET)
     rows = clinic_db.list_audit(get_db(), g.clinician["clinic_id"], PAGE_SIZE + 1, offset)
     audit("view-audit-log")
     return render_template("clinician/audit.html", rows=rows[:PAGE_SIZE], offset=offset,

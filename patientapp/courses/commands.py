@@ -12,6 +12,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..checks import SQLITE_MAX_INT, CheckError, in_window
 from ..db import get_db
 from . import queries as courses
 from .enrolment import (
@@ -108,7 +109,8 @@ def enrol_command(pathway: str, first_visit: str, name: str, referral_date: str 
 
 
 @click.command("move-visit")
-@click.option("--course", "course_id", type=int, required=True, help="The course id.")
+@click.option("--course", "course_id", type=click.IntRange(1, SQLITE_MAX_INT), required=True,
+              help="The course id.")
 @click.option("--timepoint", "key", required=True, help="The visit, e.g. week-2 or final.")
 @click.option("--date", "day", required=True, help="The new date, YYYY-MM-DD.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
@@ -116,7 +118,9 @@ def enrol_command(pathway: str, first_visit: str, name: str, referral_date: str 
 def move_visit_command(course_id: int, key: str, day: str, as_json: bool) -> None:
     """Move a visit; invitations not yet sent follow it, answers never change."""
     try:
-        new_date = parse_iso_date(day)
+        new_date = in_window(parse_iso_date(day))
+    except CheckError as error:
+        _fail([str(error)])
     except ValueError:
         _fail(["Enter the new date as YYYY-MM-DD, like 2026-03-02."])
     course = courses.get_course(get_db(), course_id)

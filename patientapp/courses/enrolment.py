@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from ..checks import CheckError, in_window, single_line
 from ..timeutil import local_date, parse_moment
 from .contact import N_, ContactError, normalise_email, normalise_phone
 
@@ -53,19 +54,24 @@ def parse_iso_date(text: str | None) -> date:
     return date.fromisoformat(text)
 
 
-def _check_dates(raw: Mapping, problems: list[Problem]) -> tuple[date | None, date | None]:
-    first = referral = None
+def _check_date(raw: Mapping, field: str, format_message: str,
+                problems: list[Problem]) -> date | None:
     try:
-        first = parse_iso_date(raw.get("first_visit"))
+        return in_window(parse_iso_date(raw.get(field)))
+    except CheckError as error:
+        problems.append(Problem(field, error.message, error.params))
     except ValueError:
-        problems.append(Problem("first_visit", N_(
-            "Enter the date of the first consultation as YYYY-MM-DD, like 2026-03-02.")))
+        problems.append(Problem(field, format_message))
+    return None
+
+
+def _check_dates(raw: Mapping, problems: list[Problem]) -> tuple[date | None, date | None]:
+    first = _check_date(raw, "first_visit", N_(
+        "Enter the date of the first consultation as YYYY-MM-DD, like 2026-03-02."), problems)
+    referral = None
     if (raw.get("referral_date") or "").strip():
-        try:
-            referral = parse_iso_date(raw.get("referral_date"))
-        except ValueError:
-            problems.append(Problem("referral_date", N_(
-                "Enter the referral date as YYYY-MM-DD, like 2026-02-20.")))
+        referral = _check_date(raw, "referral_date", N_(
+            "Enter the referral date as YYYY-MM-DD, like 2026-02-20."), problems)
     if first and referral and referral > first:
         problems.append(Problem("referral_date", N_(
             "The referral date cannot be after the first consultation.")))
@@ -91,6 +97,11 @@ def _check_name_and_pathway(raw: Mapping, pathway_ids: list[str],
     elif len(name) > NAME_MAX:
         problems.append(Problem("name", N_("The name must be %(max)d characters or fewer."),
                                 {"max": NAME_MAX}))
+    else:
+        try:
+            single_line(name)
+        except CheckError as error:
+            problems.append(Problem("name", error.message))
     if (raw.get("pathway") or "").strip() not in pathway_ids:
         problems.append(Problem("pathway", N_("Choose one of the courses: %(choices)s."),
                                 {"choices": ", ".join(pathway_ids)}))

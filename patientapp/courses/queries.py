@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from sqlite_utils import Database
 
+from ..checks import CheckError, in_window
 from ..content import Pathway
 from ..db import now, write_transaction
 from ..security import hash_token, new_token
@@ -171,6 +172,10 @@ def move_visit(db: Database, course_id: int, pathway: Pathway, key: str, day: da
     if timepoint["submitted_at"]:
         raise CourseConflict(N_("The answers for '%(key)s' have already been sent, so its date "
                              "can no longer be moved."), key=key)
+    try:
+        in_window(day)
+    except CheckError as error:
+        raise CourseError(error.message, **error.params) from None
     if day < parse_date(course["first_visit"]):
         raise CourseError(N_("A visit cannot be before the first consultation (%(date)s)."),
                           date=course["first_visit"])

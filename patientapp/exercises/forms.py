@@ -25,8 +25,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..clinician.forms import no_control_characters
-from ..formfields import radio, strip
+from ..formfields import multi_line, radio, single_line, strip
 from ..library import Exercise
 from ..timeutil import today as clinic_today
 from .adherence import SESSION_STATUSES
@@ -139,7 +138,7 @@ class PlanFormBase(FlaskForm):
     days_per_week = radio(_l("Days a week"), [(str(n), str(n)) for n in range(1, 8)],
                           MESSAGES["days"])
     note = TextAreaField(_l("Personal note for the patient"), filters=[strip], validators=[
-        Optional(), Length(max=NOTE_MAX, message=MESSAGES["note"]), no_control_characters])
+        Optional(), multi_line, Length(max=NOTE_MAX, message=MESSAGES["note"])])
 
     library_exercises: dict[str, Exercise] = {}
 
@@ -176,8 +175,10 @@ def plan_form(exercises: list[Exercise]) -> type[PlanFormBase]:
                 DOSAGE_LABELS[column],
                 validators=[Optional(), NumberRange(min=1, max=DOSAGE_MAX[column])])
         fields[field_name(exercise.id, "note")] = StringField(
-            _l("Note"), filters=[strip], validators=[Length(max=ITEM_NOTE_MAX, message=_l(
-                "Each exercise's note must be %(max)d characters or fewer.", max=ITEM_NOTE_MAX))])
+            _l("Note"), filters=[strip], validators=[single_line, Length(
+                max=ITEM_NOTE_MAX, message=_l(
+                    "Each exercise's note must be %(max)d characters or fewer.",
+                    max=ITEM_NOTE_MAX))])
     return type("PlanForm", (PlanFormBase,), fields)
 
 

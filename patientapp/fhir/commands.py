@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..checks import Day
 from ..db import get_db, now
 from . import queries
 from .bundles import export_bundle, to_json
@@ -15,17 +16,13 @@ from .resources import FhirSettings
 
 
 @click.command("export-fhir")
-@click.option("--since", default=None, help="Only questionnaires submitted on or after this "
-                                            "date (YYYY-MM-DD).")
+@click.option("--since", type=Day(), default=None,
+              help="Only questionnaires submitted on or after this date (YYYY-MM-DD).")
 @with_appcontext
-def export_fhir_command(since: str | None) -> None:
+def export_fhir_command(since: date | None) -> None:
     """Write a FHIR R4 Bundle (type collection) as JSON: questionnaires, patients (pseudonyms
     only), responses, scores and alerts of consenting patients."""
-    if since:
-        try:
-            date.fromisoformat(since)
-        except ValueError:
-            raise click.BadParameter("use the form YYYY-MM-DD", param_hint="--since") from None
+    since = since.isoformat() if since else None
     submissions = queries.list_submissions(get_db(), queries.SubmissionFilter(since=since))
     bundle = export_bundle(FhirSettings.from_config(current_app.config),
                            current_app.extensions["content"], submissions, now())

@@ -1,8 +1,9 @@
 """How messages leave the app: SMTP e-mail, an HTTP SMS gateway, or the console for a demo.
 
-No Flask here: ``from_config`` takes a plain mapping. Every backend raises
-DeliveryError with a short description that is safe to store and show to the clinic:
-never an address, a message text or a server reply (which may quote the address).
+No Flask here: ``from_config`` takes a plain mapping. No header is built from a value with
+a line break or another control character (that would let it add headers of its own).
+Every backend raises DeliveryError with a short description that is safe to store and show
+to the clinic: never an address, a message text or a server reply (which may quote it).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from typing import Protocol
+
+from ..checks import NOT_SINGLE_LINE
 
 TIMEOUT_SECONDS = 10
 
@@ -74,17 +77,23 @@ class SmtpEmail:
     starttls: bool = True
 
     def send(self, message: Email) -> None:
+        mime = self._mime(message)  # before connecting: a bad header is refused outright
         try:
             with smtplib.SMTP(self.host, self.port, timeout=TIMEOUT_SECONDS) as smtp:
                 if self.starttls:
                     smtp.starttls(context=ssl.create_default_context())
                 if self.username:
                     smtp.login(self.username, self.password or "")
-                smtp.send_message(self._mime(message))
+                smtp.send_message(mime)
         except (OSError, smtplib.SMTPException) as error:
             raise DeliveryError(f"e-mail not accepted: {describe(error)}") from None
 
     def _mime(self, message: Email) -> EmailMessage:
+        headers = (message.sender_name, self.sender, message.to, message.subject)
+        if any(NOT_SINGLE_LINE.search(value) for value in headers):
+            # A CR/LF in the clinic's name would start a header of its own (Bcc: …).
+            raise DeliveryError("e-mail refused: a header holds a line break or control "
+                                "character")
         mime = EmailMessage()
         mime["From"] = formataddr((message.sender_name, self.sender))
         mime["To"] = message.to

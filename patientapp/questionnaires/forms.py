@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FieldList, StringField
+from wtforms import BooleanField, StringField
 from wtforms.validators import Length, ValidationError
 
 from ..content import Questionnaire
-from ..formfields import radio, strip
+from ..formfields import IndexedList, radio, single_line, strip
 from . import flow
 
 MESSAGES = {
@@ -71,8 +71,9 @@ def _enough_activities(form, field):
 
 
 class PsfsActivitiesForm(FlaskForm):
-    activities = FieldList(
+    activities = IndexedList(
         StringField(filters=[strip], validators=[
+            single_line,
             Length(max=flow.PSFS_ACTIVITY_MAX_LENGTH, message=MESSAGES["activity_too_long"])]),
         min_entries=flow.PSFS_MAX_ACTIVITIES, max_entries=flow.PSFS_MAX_ACTIVITIES,
         validators=[_enough_activities],

@@ -8,13 +8,16 @@ failed (it is retried on a later run, or shown to the clinic once its window is 
 
 from __future__ import annotations
 
+from datetime import date
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
 from ..accounts import find_clinic
+from ..checks import Day
 from ..db import get_db
-from ..timeutil import iso, parse_date, parse_now_option, start_of_day, utcnow
+from ..timeutil import iso, parse_now_option, start_of_day, utcnow
 from .outbox import queue_earlier_submissions
 from .sending import deliver_due, setup_from_app
 
@@ -39,11 +42,11 @@ def deliver_command(now_text: str | None) -> None:
 
 
 @click.command("queue-webhooks")
-@click.option("--since", default=None, metavar="YYYY-MM-DD",
+@click.option("--since", type=Day(), default=None,
               help="Only questionnaires sent on or after this day (clinic time).")
 @click.option("--clinic", "clinic", default=None, help="Only this clinic (its id or name).")
 @with_appcontext
-def queue_webhooks_command(since: str | None, clinic: str | None) -> None:
+def queue_webhooks_command(since: date | None, clinic: str | None) -> None:
     """Queue the completed questionnaires that were never sent to the clinic's system (for
     example those sent before PATIENTAPP_WEBHOOK_URL was set), oldest first. Consenting
     patients only; one already queued or sent is left alone. `flask deliver` sends them."""
@@ -57,11 +60,7 @@ def queue_webhooks_command(since: str | None, clinic: str | None) -> None:
         clinic_id = found["id"]
     start = None
     if since is not None:
-        try:
-            day = parse_date(since)
-        except ValueError as error:
-            raise click.BadParameter(str(error), param_hint="--since") from None
-        start = iso(start_of_day(day))
+        start = iso(start_of_day(since))
     queued, already = queue_earlier_submissions(
         get_db(), current_app.config, current_app.extensions["content"], utcnow(), start,
         clinic_id)
