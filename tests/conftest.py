@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import socket
@@ -202,6 +203,16 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def http_get(port: int, path: str, headers: dict | None = None) -> tuple[int, str]:
+    """GET from a server of the tests' own on loopback: (status, body)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", path, headers=headers or {})
+    response = conn.getresponse()
+    body = response.read().decode()
+    conn.close()
+    return response.status, body
 
 
 class SmtpInbox:

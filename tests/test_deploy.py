@@ -4,7 +4,6 @@ the Caddyfile, the systemd units and the README checked against each other and t
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import re
@@ -12,7 +11,6 @@ import secrets
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +18,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import free_port
+from conftest import http_get as get
 
 from patientapp.config import PROJECT_ROOT
 from patientapp.db import connect
@@ -59,21 +59,6 @@ def exec_form(args: str) -> list[str]:
 def healthcheck() -> list[str]:
     [args] = instruction("HEALTHCHECK")
     return exec_form(args.split(" CMD ", 1)[1])[:]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def get(port: int, path: str, headers: dict | None = None) -> tuple[int, str]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.request("GET", path, headers=headers or {})
-    response = conn.getresponse()
-    body = response.read().decode()
-    conn.close()
-    return response.status, body
 
 
 def app_port() -> str:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-import http.client
 import os
-import socket
 import subprocess
 import sys
 import time as clock
 from datetime import date, datetime, time, timedelta
 
 import pytest
+from conftest import free_port
+from conftest import http_get as get
 from prometheus_client.parser import text_string_to_metric_families
 
 from patientapp.config import PROJECT_ROOT
@@ -191,21 +191,6 @@ def next_sending_moment() -> datetime:
 
 
 # --- several gunicorn processes --------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def get(port: int, path: str, headers: dict | None = None) -> tuple[int, str]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.request("GET", path, headers=headers or {})
-    response = conn.getresponse()
-    body = response.read().decode()
-    conn.close()
-    return response.status, body
-
 
 def test_request_counts_add_up_over_gunicorn_processes(app, tmp_path):
     """With PROMETHEUS_MULTIPROC_DIR every scrape, whichever process answers it, counts

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import threading
 from datetime import date, datetime, time, timedelta
 from email import message_from_bytes, policy
@@ -18,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from aiosmtpd.controller import Controller
 from babel.dates import format_date
+from conftest import free_port
 from test_enrol import submit_timepoint
 
 from patientapp.courses import queries as courses
@@ -38,12 +38,6 @@ HEALTH_WORDS = re.compile(
 
 def at(day: date, hour: int = 9, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), CLINIC_TZ)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class RecordingEmail:

@@ -8,13 +8,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import socket
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from conftest import free_port
 from test_fhir import check_bundle, submit
 
 from patientapp import create_app
@@ -32,12 +32,6 @@ from patientapp.webhooks.signing import sign, verify
 SECRET = "test-webhook-secret-0123456789abcdef"
 PASSWORD = "correct horse battery"
 BASE = "https://fhir.example-fysio.dk/fhir"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Receiver:

@@ -19,20 +19,27 @@ from ..security import hash_token
 from ..timeutil import iso, local_date, utcnow
 from . import due
 
+TIMEPOINT_JOINS = (
+    " FROM timepoints"
+    " JOIN courses ON courses.id = timepoints.course_id"
+    " JOIN patients ON patients.id = courses.patient_id"
+    " JOIN clinics ON clinics.id = courses.clinic_id"
+)
 CANDIDATES = (
     "SELECT timepoints.id AS timepoint_id, timepoints.course_id, timepoints.visit_date,"
     " timepoints.send_at, timepoints.remind_at, timepoints.expires_at,"
     " timepoints.submitted_at, timepoints.stopped_at, courses.status AS course_status,"
     " patients.email,"
     " patients.phone, patients.language, clinics.name AS clinic_name,"
-    " clinics.phone AS clinic_phone"
-    " FROM timepoints"
-    " JOIN courses ON courses.id = timepoints.course_id"
-    " JOIN patients ON patients.id = courses.patient_id"
-    " JOIN clinics ON clinics.id = courses.clinic_id"
+    " clinics.phone AS clinic_phone" + TIMEPOINT_JOINS
 )
 
 
+# Open timepoints whose invitation day has come, for a patient the clinic can reach.
+DUE = (" WHERE courses.status = 'active' AND timepoints.submitted_at IS NULL"
+       " AND timepoints.stopped_at IS NULL"
+       " AND timepoints.send_at <= ? AND timepoints.expires_at > ?"
+       " AND (patients.email != '' OR patients.phone != '')")
 # No patient gets a link until the clinic has said where alarm notifications go: an alarm
 # answer must reach a person (see alarms.py).
 ALERTS_SET = " AND (clinics.alert_emails != '' OR clinics.alert_phones != '')"
@@ -57,11 +64,7 @@ def _with_outbox(db: Database, row: dict) -> dict:
 def list_candidates(db: Database, now: datetime) -> list[dict]:
     """Open timepoints whose invitation day has come, each with its outbox rows."""
     rows = db.query(
-        CANDIDATES + " WHERE courses.status = 'active' AND timepoints.submitted_at IS NULL"
-        " AND timepoints.stopped_at IS NULL"
-        " AND timepoints.send_at <= ? AND timepoints.expires_at > ?"
-        " AND (patients.email != '' OR patients.phone != '')" + ALERTS_SET +
-        " ORDER BY timepoints.send_at, timepoints.id",
+        CANDIDATES + DUE + ALERTS_SET + " ORDER BY timepoints.send_at, timepoints.id",
         [local_date(now).isoformat(), iso(now)])
     return [_with_outbox(db, row) for row in rows]
 
@@ -195,13 +198,7 @@ def save_manual_send(db: Database, course_id: int, timepoint_id: int, channel: s
 def list_held_back(db: Database, now: datetime) -> list[int]:
     """Clinics whose patients' links are held back because no alert address is set."""
     rows = db.query(
-        "SELECT DISTINCT clinics.id FROM timepoints"
-        " JOIN courses ON courses.id = timepoints.course_id"
-        " JOIN patients ON patients.id = courses.patient_id"
-        " JOIN clinics ON clinics.id = courses.clinic_id"
-        " WHERE courses.status = 'active' AND timepoints.submitted_at IS NULL"
-        " AND timepoints.send_at <= ? AND timepoints.expires_at > ?"
-        " AND (patients.email != '' OR patients.phone != '')"
+        "SELECT DISTINCT clinics.id" + TIMEPOINT_JOINS + DUE +
         " AND clinics.alert_emails = '' AND clinics.alert_phones = '' ORDER BY clinics.id",
         [local_date(now).isoformat(), iso(now)])
     return [row["id"] for row in rows]
