@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config, db, errors, i18n, labels, logs, params, ratelimit, security, templating
+from . import config, db, i18n
 from .content import load_content
 from .extensions import babel, csrf
+from .web import errors, labels, logs, params, ratelimit, security, templating
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -44,15 +45,16 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_features(app: Flask) -> None:
-    from . import api, cli, monitoring, web, webhooks, worker
+    from . import api, cli, monitoring, webhooks, worker
     from .clinician import bp as clinician_bp
     from .education import bp as education_bp
     from .exercises import bp as exercises_bp
     from .privacy import cli as privacy_cli
     from .privacy import views as privacy_views  # noqa: F401  (adds routes to both blueprints)
     from .questionnaires import bp as questionnaires_bp
+    from .web import pages
 
-    app.register_blueprint(web.bp)
+    app.register_blueprint(pages.bp)
     monitoring.init_app(app)
     app.register_blueprint(questionnaires_bp)
     app.register_blueprint(clinician_bp)

@@ -20,6 +20,7 @@ from flask.cli import with_appcontext
 
 from .config import DEV_SECRET_KEY, ConfigurationError, check_production, defaults
 from .db import get_db
+from .i18n import stale_catalogs
 from .monitoring.readiness import OK, run_checks
 from .notifications.backends import BackendConfigError
 from .notifications.sending import outlets_from_config
@@ -147,11 +148,19 @@ def _database(app: Flask) -> list[Finding]:
     return found
 
 
+def _catalogs(config) -> list[Finding]:
+    stale = stale_catalogs(Path(config["BABEL_TRANSLATION_DIRECTORIES"]))
+    return [Finding("error", "BABEL_TRANSLATION_DIRECTORIES",
+                    f"{po.parent.parent.name}: the compiled catalog is missing or older than "
+                    "messages.po; run `flask --app patientapp translations compile`")
+            for po in stale]
+
+
 def review(app: Flask) -> list[Finding]:
     """Every problem with the settings in force, errors first."""
     config = app.config
     found = [*_production(config, app), *_sending(config), *_backups(config),
-             *_network(config), *_database(app)]
+             *_network(config), *_database(app), *_catalogs(config)]
     return sorted(found, key=lambda f: f.level != "error")
 
 

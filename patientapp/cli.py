@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -20,6 +21,7 @@ from .db import get_db, migrate
 from .demo import create_demo
 from .exports import write_csv
 from .fhir.commands import export_fhir_command
+from .i18n import compile_catalogs
 from .notifications.commands import send_due_command
 from .queries import list_score_rows
 from .timeutil import today
@@ -32,6 +34,7 @@ from .webhooks.commands import deliver_command, queue_webhooks_command
 @with_appcontext
 def demo_command(as_json: bool, password: str | None) -> None:
     """Create a demo clinic, clinician and patients; print the login and patient links."""
+    compile_catalogs(Path(current_app.config["BABEL_TRANSLATION_DIRECTORIES"]))
     db = get_db()
     migrate(db)
     result = create_demo(db, current_app.extensions["content"],

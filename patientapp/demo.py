@@ -19,7 +19,6 @@ from .courses import queries as courses
 from .education import queries as reading_db
 from .exercises import queries as exercise_db
 from .exercises.sessions import check_pain_response
-from .library import library
 from .questionnaires import queries as answers_db
 
 DEMO_CLINIC = "Fysioterapi Demo"
@@ -102,7 +101,7 @@ def _demo_log(patient: DemoPatient, exercise_id: str, number: int, days_ago: int
 def _exercise(db: Database, content: Content, course_id: int, patient: DemoPatient,
               clinician_id: int, today: date) -> None:
     """A plan, a few logged sessions and modules read, as the patient pages would store them."""
-    found = library(content)
+    found = content.library
     items = [exercise_db.PlanItem(e, **asdict(found.exercise(e, "da").dosage))
              for e in DEMO_EXERCISES[patient.pathway]]
     started = today - timedelta(days=max(DEMO_SESSION_DAYS) + 1)

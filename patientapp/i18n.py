@@ -32,6 +32,13 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def stale_catalogs(directory: Path) -> list[Path]:
+    """The .po files whose compiled .mo is missing or older: their texts would not show."""
+    return [po for po in sorted(directory.glob("*/LC_MESSAGES/messages.po"))
+            if not (mo := po.with_suffix(".mo")).exists()
+            or mo.stat().st_mtime < po.stat().st_mtime]
+
+
 def compile_catalogs(directory: Path, force: bool = False) -> list[Path]:
     """Compile every .po file whose .mo is missing or older; return those compiled."""
     compiled = []
@@ -48,12 +55,9 @@ def compile_catalogs(directory: Path, force: bool = False) -> list[Path]:
 
 
 def init_app(app: Flask) -> None:
-    directory = Path(app.config["BABEL_TRANSLATION_DIRECTORIES"])
-    try:
-        compile_catalogs(directory)
-    except OSError:
-        # A read-only install ships compiled catalogs; nothing to do.
-        app.logger.warning("Could not compile message catalogs in %s", directory)
+    # Catalogs are compiled by `flask translations compile` (and by `flask demo`), once per
+    # install, never by each app: a read-only install ships them compiled, and a stale one
+    # is reported by `flask check`.
     app.cli.add_command(translations_cli)
 
 

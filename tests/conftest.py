@@ -9,6 +9,7 @@ import socket
 from collections import Counter
 from datetime import date, timedelta
 from email import message_from_bytes, policy
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -19,10 +20,14 @@ from patientapp import create_app
 from patientapp.accounts import save_clinic
 from patientapp.courses import queries as courses
 from patientapp.db import connect, migrate
+from patientapp.i18n import compile_catalogs
 
 # HYPOTHESIS_PROFILE=long: thousands of examples per property, for bench/ or by hand.
 settings.register_profile("long", max_examples=2000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+# The catalogs are compiled by a command, not by each app: once here for the whole run.
+compile_catalogs(Path(__file__).resolve().parent.parent / "translations")
 
 # Where the test clinic's alarm notifications go: without one, no patient gets a link.
 ALERT_EMAIL = "vagt@fysio-test.example"
@@ -80,7 +85,7 @@ class CheckingClient:
 @pytest.fixture(autouse=True)
 def still_clock(monkeypatch):
     """Rate limits count per minute: a test must not straddle a minute boundary."""
-    monkeypatch.setattr("patientapp.ratelimit.now", lambda: 1_800_000_000.0)
+    monkeypatch.setattr("patientapp.web.ratelimit.now", lambda: 1_800_000_000.0)
 
 
 @pytest.fixture

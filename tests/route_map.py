@@ -19,7 +19,6 @@ from patientapp.accounts import save_clinician
 from patientapp.api import queries as api_db
 from patientapp.db import connect, migrate
 from patientapp.demo import create_demo
-from patientapp.library import library
 
 PUBLIC, PATIENT, CLINICIAN, ADMIN, API_KEY, METRICS = "public", "patient link", "clinician", \
     "admin", "API key", "metrics token"
@@ -147,7 +146,7 @@ def build_world(tmp_path, content=None) -> World:
                               list(PATIENTS.values())))["id"]
     alert_id = next(db.query("SELECT id FROM alerts ORDER BY id"))["id"]
     db.close()
-    found = library(content)
+    found = content.library
     module = found.modules_for("primary-low-back-pain", "da")[0]
     exercise = found.exercise("bridge", "da")
     clients = {role: app.test_client() for role in ("anonymous", "patient", "clinician",

@@ -267,7 +267,7 @@ FAIRBANK_WORDS = re.compile(
 def test_no_band_is_named_in_fairbanks_judging_words(app, language):
     from flask_babel import force_locale
 
-    from patientapp.labels import BANDS
+    from patientapp.web.labels import BANDS
 
     with app.test_request_context(), force_locale(language):
         names = [str(name) for name in BANDS.values()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -101,3 +102,20 @@ def test_bad_settings_are_named(good, db, tmp_path, change, level, says):
     assert findings[0].startswith(f"{level}: ") and says in findings[0], findings
     assert code == (1 if level == "ERROR" else 0)
     assert f"{int(level == 'ERROR')} error(s), {int(level == 'WARNING')} warning(s)." in out
+
+
+def test_a_catalog_not_compiled_is_an_error_and_the_demo_compiles_it(good, db, tmp_path):
+    """No app compiles catalogs as it starts: `check` names one that is stale, `demo` compiles."""
+    catalogs = tmp_path / "translations" / "da" / "LC_MESSAGES"
+    catalogs.mkdir(parents=True)
+    source = good.config["BABEL_TRANSLATION_DIRECTORIES"]
+    (catalogs / "messages.po").write_bytes(
+        (Path(source) / "da/LC_MESSAGES/messages.po").read_bytes())
+    good.config["BABEL_TRANSLATION_DIRECTORIES"] = str(tmp_path / "translations")
+    code, out = check(good)
+    assert code == 1 and "da: the compiled catalog is missing" in out
+    assert not (catalogs / "messages.mo").exists()  # making the app did not compile it
+    good.test_cli_runner().invoke(args=["demo", "--password", "demo password 123 long"])
+    assert (catalogs / "messages.mo").exists()
+    code, out = check(good)
+    assert "compiled catalog" not in out

@@ -19,10 +19,9 @@ from patientapp import checks
 from patientapp.accounts import save_clinician
 from patientapp.db import connect
 from patientapp.exercises.forms import plan_form
-from patientapp.formfields import multi_line, single_line
-from patientapp.library import library
 from patientapp.migrations import migrations
 from patientapp.notifications.backends import DeliveryError, Email, SmtpEmail
+from patientapp.web.formfields import multi_line, single_line
 
 PASSWORD = "correct horse battery"
 TODAY = date(2026, 12, 3)
@@ -247,7 +246,7 @@ def _all_subclasses(klass):
 def test_every_text_field_of_every_form_refuses_control_characters(app, content):
     """Walks every form class, the built ones too: a new text field must say which check."""
     with app.test_request_context():
-        plan_form(library(content).exercises_for(None, "da"))  # built per library
+        plan_form(content.library.exercises_for(None, "da"))  # built per library
         found = [(form, name, unbound) for klass in set(_all_subclasses(FlaskForm))
                  for form, name, unbound in _text_fields(klass)]
     assert len({(form, name) for form, name, _ in found}) >= 6

@@ -9,7 +9,7 @@ import pytest
 
 from patientapp.config import PROJECT_ROOT
 from patientapp.content import LOCALES, PATHWAY_IDS, ContentError, load_content
-from patientapp.library import library, load_exercise, load_module, render_markdown
+from patientapp.content.library import load_exercise, load_module, render_markdown
 
 CONTENT = PROJECT_ROOT / "content"
 MODULE_FILES = sorted(CONTENT.glob("*/education/*.md"))
@@ -52,7 +52,7 @@ def test_every_exercise_is_complete_and_illustrated(path):
 
 
 def test_both_languages_have_the_same_modules_and_exercises(content):
-    found = library(content)
+    found = content.library
     assert found.missing_translations() == []
     for kind in ("education", "exercises"):
         names = [{p.stem for p in (CONTENT / locale / kind).iterdir()} for locale in LOCALES]
@@ -60,7 +60,7 @@ def test_both_languages_have_the_same_modules_and_exercises(content):
 
 
 def test_the_library_is_as_large_as_the_issue_asks(content):
-    found = library(content)
+    found = content.library
     assert len({slug for slug, _ in found.modules}) >= 10
     assert len({exercise for exercise, _ in found.exercises}) >= 24
 
@@ -68,7 +68,7 @@ def test_the_library_is_as_large_as_the_issue_asks(content):
 @pytest.mark.parametrize("pathway", PATHWAY_IDS)
 @pytest.mark.parametrize("locale", LOCALES)
 def test_every_pathway_has_a_reading_list_and_enough_exercises(content, pathway, locale):
-    found = library(content)
+    found = content.library
     assert len(found.modules_for(pathway, locale)) >= 8
     exercises = found.exercises_for(pathway, locale)
     assert len(exercises) >= 12
@@ -77,7 +77,7 @@ def test_every_pathway_has_a_reading_list_and_enough_exercises(content, pathway,
 
 
 def test_easier_and_harder_links_point_both_ways(content):
-    found = library(content)
+    found = content.library
     for (exercise_id, locale), exercise in found.exercises.items():
         if exercise.harder:
             assert found.exercise(exercise.harder, locale).easier == exercise_id
@@ -157,7 +157,7 @@ def test_an_illustration_with_anything_active_is_refused(content_copy, active):
 def test_an_exercise_missing_in_one_language_falls_back_to_the_other(content_copy):
     (content_copy / "da/exercises/plank.yaml").unlink()
     (content_copy / "da/education/sleep-and-stress.md").unlink()
-    found = library(load_content(content_copy))
+    found = load_content(content_copy).library
     assert found.exercise("plank", "da").locale == "en"
     assert found.exercise("plank", "en").locale == "en"
     assert found.module("sleep-and-stress", "da").locale == "en"
@@ -191,6 +191,6 @@ def test_markdown_keeps_the_formatting_modules_use():
 def test_a_script_in_a_module_body_reaches_the_page_escaped(content_copy):
     path = content_copy / "en/education/good-prognosis.md"
     _edit(path, "\n## ", "\n<script>alert('x')</script>\n\n## ")
-    module = library(load_content(content_copy)).module("good-prognosis", "en")
+    module = load_content(content_copy).library.module("good-prognosis", "en")
     assert "<script" not in module.html
     assert "&lt;script&gt;alert('x')&lt;/script&gt;" in module.html

@@ -11,10 +11,10 @@ from conftest import CheckingClient
 from patientapp import create_app
 from patientapp.accounts import save_clinic, save_clinician
 from patientapp.config import PROJECT_ROOT
+from patientapp.content.library import EducationModule, render_markdown
 from patientapp.courses import queries as courses
 from patientapp.db import connect, migrate
 from patientapp.education import queries, reading
-from patientapp.library import EducationModule, library, render_markdown
 
 PASSWORD = "correct horse battery"
 START = date(2026, 3, 4)
@@ -67,7 +67,7 @@ def reader(client, enrol):
 def test_the_list_shows_the_pathways_open_modules_and_what_comes_later(reader, content):
     page = reader.get(f"/q/{reader.token}/read").page
     opened = [a["href"].rsplit("/", 1)[1] for a in page.select(".module-card__title a")]
-    expected = library(content).modules_for("primary-low-back-pain", "en")
+    expected = content.library.modules_for("primary-low-back-pain", "en")
     assert opened == [m.slug for m in expected if m.unlock_week <= 1]
     assert "what-is-back-pain" in opened and "what-is-nerve-root-pain" not in opened
     later = page.select_one("#later-title").find_next("ul").text

@@ -95,7 +95,7 @@ def boom(*args, **kwargs):
 def test_an_unexpected_error_is_logged_with_its_traceback_and_request_id(
         make_app, stderr, monkeypatch, log_format):
     app = make_app(LOG_FORMAT=log_format)
-    monkeypatch.setattr("patientapp.web.render_template", boom)
+    monkeypatch.setattr("patientapp.web.pages.render_template", boom)
     response = app.test_client().get("/")
     assert response.status_code == 500 and "something broke" not in response.get_data(True)
     request_id = response.headers["X-Request-ID"]

@@ -22,7 +22,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "patientapp"
 DATABASE_CALLS = {"query", "execute", "executemany", "executescript", "table", "atomic"}
 # Not queries: the connection and transactions themselves, the schema, the rate limiter's
 # own disposable counter file, and the integrity check of a backup copy.
-PLUMBING = {"db.py", "migrations.py", "ratelimit.py", "privacy/backup.py"}
+PLUMBING = {"db.py", "migrations.py", "web/ratelimit.py", "privacy/backup.py"}
 PASSWORD = "correct horse battery"
 
 

@@ -12,7 +12,7 @@ import pytest
 from patientapp import create_app
 from patientapp.config import ConfigurationError
 from patientapp.db import connect, migrate
-from patientapp.ratelimit import FixedWindowLimiter, SharedWindowLimiter
+from patientapp.web.ratelimit import FixedWindowLimiter, SharedWindowLimiter
 
 
 @pytest.fixture(params=["memory", "shared"])

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from patientapp.demo import create_demo
-from patientapp.redirects import is_local_path, local_path_or
+from patientapp.web.redirects import is_local_path, local_path_or
 
 # Known open-redirect bypasses: each is something a browser may resolve to another host.
 BYPASSES = [

@@ -25,8 +25,8 @@ from patientapp.notifications import due
 from patientapp.notifications import queries as outbox
 from patientapp.notifications.backends import DeliveryError, HttpSms, SmtpEmail
 from patientapp.notifications.sending import Outlets, send_due
-from patientapp.security import hash_token
 from patientapp.timeutil import CLINIC_TZ, iso
+from patientapp.web.security import hash_token
 
 START = date.today() + timedelta(days=1)
 FIRST = START + timedelta(days=10)

@@ -63,7 +63,7 @@ def test_the_pause_ends_and_the_right_password_works_again(app, account, monkeyp
         _post(app, KNOWN, "typo")
     assert _post(app, KNOWN, PASSWORD).status_code == 401
     later = 1_800_000_000.0 + auth.PAUSE_WINDOW
-    monkeypatch.setattr("patientapp.ratelimit.now", lambda: later)
+    monkeypatch.setattr("patientapp.web.ratelimit.now", lambda: later)
     assert _post(app, KNOWN, PASSWORD).status_code == 302
 
 

@@ -80,7 +80,7 @@ def test_moments_and_numbers_are_written_the_local_way(app, language, winter, su
     a decimal comma in Danish."""
     from flask_babel import force_locale
 
-    from patientapp.templating import local_datetime, score_text
+    from patientapp.web.templating import local_datetime, score_text
 
     with app.test_request_context(), force_locale(language):
         assert local_datetime("2026-11-25T19:47:05+00:00") == winter

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from flask import Response, current_app, g, request
 
-from .. import ratelimit
 from ..audit import record
 from ..db import get_db
-from ..ratelimit import limiter
+from ..web import ratelimit
+from ..web.ratelimit import limiter
 from . import queries
 from .problems import problem
 

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from ..formfields import radio, single_line, strip
+from ..web.formfields import radio, single_line, strip
 
 NAME_MAX = 100
 

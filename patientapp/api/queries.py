@@ -16,8 +16,8 @@ from sqlite_utils import Database
 
 from ..db import now, write_transaction
 from ..queries import list_score_rows
-from ..security import hash_token
 from ..timeutil import iso, utcnow
+from ..web.security import hash_token
 
 KEY_PREFIX = "pa_"
 SHOWN_PREFIX = 8  # characters kept to tell keys apart on the admin page

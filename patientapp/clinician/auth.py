@@ -16,8 +16,8 @@ from sqlite_utils import Database
 from werkzeug.security import generate_password_hash
 
 from .. import accounts
-from ..security import hash_token
 from ..timeutil import iso, parse_moment, utcnow
+from ..web.security import hash_token
 from . import queries as clinic_db
 
 # Failed sign-ins are throttled where they come from, never by locking the account: a

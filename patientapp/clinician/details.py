@@ -8,10 +8,10 @@ from flask_babel import gettext as _
 from sqlite_utils import Database
 
 from ..courses import queries as courses
-from ..labels import ALERT_KINDS, SITES
 from ..questionnaires import kinds
 from ..questionnaires import queries as answers_db
-from ..templating import local_date, score_text
+from ..web.labels import ALERT_KINDS, SITES
+from ..web.templating import local_date, score_text
 from . import queries as clinic_db
 from . import report
 

@@ -18,7 +18,7 @@ from wtforms.validators import (
     StopValidation,
 )
 
-from ..formfields import multi_line, radio, single_line, strip
+from ..web.formfields import multi_line, radio, single_line, strip
 from . import passwords
 
 MESSAGES = {

@@ -9,13 +9,13 @@ from .. import accounts, queries
 from ..audit import record
 from ..courses import queries as courses
 from ..db import get_db, write_transaction
-from ..errors import too_many_requests
 from ..notifications import addresses
-from ..params import int_arg
-from ..ratelimit import too_many
-from ..redirects import local_path_or
 from ..timeutil import iso, utcnow
 from ..timeutil import today as clinic_today
+from ..web.errors import too_many_requests
+from ..web.params import int_arg
+from ..web.ratelimit import too_many
+from ..web.redirects import local_path_or
 from . import bp, forms, overview
 from . import queries as clinic_db
 from .auth import (

@@ -12,8 +12,8 @@ from sqlite_utils import Database
 from ..checks import CheckError, in_window
 from ..content import Pathway
 from ..db import now, write_transaction
-from ..security import hash_token, new_token
 from ..timeutil import end_of_day, iso, parse_date, parse_moment, utcnow
+from ..web.security import hash_token, new_token
 from .contact import N_
 from .schedule import PlannedTimepoint, plan
 

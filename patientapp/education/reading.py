@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from ..library import EducationModule
+from ..content.library import EducationModule
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,13 @@ from flask import current_app
 from flask_babel import get_locale
 
 from ..db import get_db
-from ..library import library
 from ..timeutil import parse_date, today
 from . import queries, reading
 
 
 def course_reading_summary(course: dict) -> dict:
     """The course's reading list with read dates, and how many of the open modules were read."""
-    modules = library(current_app.extensions["content"]).modules_for(course["pathway"],
+    modules = current_app.extensions["content"].library.modules_for(course["pathway"],
                                                                      str(get_locale()))
     items = reading.reading_list(modules, parse_date(course["first_visit"]),
                                  today(), queries.list_reads(get_db(),

@@ -14,10 +14,9 @@ from werkzeug.wrappers import Response
 from ..audit import record
 from ..courses import queries as courses
 from ..db import get_db
-from ..library import library
 from ..questionnaires.views import add_token, load_invitation, pull_token
-from ..templating import local_date as format_day
 from ..timeutil import parse_date, today
+from ..web.templating import local_date as format_day
 from . import bp, queries, reading
 
 bp.url_value_preprocessor(pull_token)
@@ -28,7 +27,7 @@ bp.before_request(load_invitation)
 def _reading_list() -> list[reading.ReadingItem]:
     invitation = g.invitation
     course = courses.get_course(get_db(), invitation["course_id"])
-    modules = library(current_app.extensions["content"]).modules_for(invitation["pathway"],
+    modules = current_app.extensions["content"].library.modules_for(invitation["pathway"],
                                                                      str(get_locale()))
     return reading.reading_list(modules, parse_date(course["first_visit"]),
                                 today(),

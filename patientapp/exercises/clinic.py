@@ -12,8 +12,8 @@ from flask_babel import gettext as _
 
 from ..clinician.auth import login_required
 from ..clinician.views import audit, clinic_course
+from ..content.library import CATEGORIES, Exercise
 from ..db import get_db
-from ..library import CATEGORIES, Exercise, library
 from . import bp, forms, queries
 from .summary import course_exercise_summary
 
@@ -31,7 +31,7 @@ def _shown(exercises: list[Exercise], pathway: str, show_all: bool,
 def edit_plan(course_id: int):
     course = clinic_course(course_id)
     db = get_db()
-    exercises = library(current_app.extensions["content"]).exercises_for(None, str(get_locale()))
+    exercises = current_app.extensions["content"].library.exercises_for(None, str(get_locale()))
     summary = course_exercise_summary(course)
     form_class = forms.plan_form(exercises)
     form = form_class() if request.method == "POST" else \

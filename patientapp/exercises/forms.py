@@ -25,9 +25,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..formfields import multi_line, radio, single_line, strip
-from ..library import Exercise
+from ..content.library import Exercise
 from ..timeutil import today as clinic_today
+from ..web.formfields import multi_line, radio, single_line, strip
 from .adherence import SESSION_STATUSES
 from .queries import DOSAGE_COLUMNS, LogEntry, PlanItem
 

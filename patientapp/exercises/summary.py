@@ -7,8 +7,8 @@ from datetime import date
 from flask import current_app
 from flask_babel import get_locale
 
+from ..content.library import Exercise
 from ..db import get_db
-from ..library import Exercise, library
 from ..timeutil import today
 from . import adherence, queries
 
@@ -19,7 +19,7 @@ def clinic_today() -> date:
 
 def exercise_in(exercise_id: str, locale: str | None = None) -> Exercise | None:
     """The exercise in the reader's language, else the other one; None if no longer there."""
-    found = library(current_app.extensions["content"])
+    found = current_app.extensions["content"].library
     return found.exercise(exercise_id, locale or str(get_locale()))
 
 

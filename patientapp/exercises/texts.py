@@ -9,7 +9,7 @@ from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..library import Exercise, library
+from ..content.library import Exercise
 
 CATEGORIES = {"strength": _l("Strength"), "mobility": _l("Mobility"),
               "endurance": _l("Fitness"), "relief": _l("Pain relief"),
@@ -54,7 +54,7 @@ def exercise_alert_text(detail: Mapping) -> str:
 
 
 def _pain_message(exercise_id: str, locale: str) -> str:
-    found = library(current_app.extensions["content"])
+    found = current_app.extensions["content"].library
     exercise = found.exercise(exercise_id, locale)
     if exercise is None:
         return ""

@@ -22,8 +22,8 @@ from flask_babel import gettext as _
 
 from ..audit import record
 from ..clinician.views import load_signed_in_clinician
+from ..content.library import Exercise
 from ..db import get_db
-from ..library import Exercise, library
 from ..questionnaires.views import load_invitation, pull_token
 from . import adherence, bp, forms, queries, sessions
 from .summary import clinic_today, exercise_in
@@ -54,7 +54,7 @@ def identify_visitor():
 @bp.get("/exercise-images/<name>")
 def show_illustration(name: str):
     """Only the names the library uses are served, so no other file can be reached."""
-    path = library(current_app.extensions["content"]).illustration_path(name)
+    path = current_app.extensions["content"].library.illustration_path(name)
     if path is None:
         abort(404)
     return send_file(path, mimetype="image/svg+xml", max_age=86400)

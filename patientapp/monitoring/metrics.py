@@ -28,8 +28,8 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from ..db import get_db
-from ..logs import endpoint_name
 from ..timeutil import parse_moment, utcnow
+from ..web.logs import endpoint_name
 from . import queries
 
 # The *_created series would double every counter's lines for a figure nobody graphs.

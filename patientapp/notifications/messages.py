@@ -15,7 +15,7 @@ from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from ..templating import local_date
+from ..web.templating import local_date
 from .backends import Email, Sms
 
 # An alphanumeric SMS sender may have at most 11 characters.

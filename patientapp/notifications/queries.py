@@ -15,8 +15,8 @@ from sqlite_utils import Database
 
 from ..courses import queries as courses
 from ..db import write_transaction
-from ..security import hash_token
 from ..timeutil import iso, local_date, utcnow
+from ..web.security import hash_token
 from . import due
 
 TIMEPOINT_JOINS = (

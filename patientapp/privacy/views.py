@@ -16,9 +16,9 @@ from ..clinician import bp as clinician_bp
 from ..clinician.auth import admin_required
 from ..clinician.views import audit, clinic_course
 from ..db import get_db
-from ..errors import too_many_requests
 from ..questionnaires import bp as patient_bp
-from ..ratelimit import too_many
+from ..web.errors import too_many_requests
+from ..web.ratelimit import too_many
 from . import identity, queries
 
 

@@ -12,7 +12,7 @@ from wtforms import BooleanField, StringField
 from wtforms.validators import Length, ValidationError
 
 from ..content import Questionnaire
-from ..formfields import IndexedList, radio, single_line, strip
+from ..web.formfields import IndexedList, radio, single_line, strip
 from . import flow
 
 MESSAGES = {

@@ -9,12 +9,12 @@ from werkzeug.wrappers import Response
 from ..audit import record
 from ..courses import queries as courses
 from ..db import get_db, write_transaction
-from ..errors import too_many_requests
 from ..events import timepoint_submitted
 from ..notifications import alarms as alarm_notifications
 from ..notifications import queries as notifications
-from ..ratelimit import too_many
-from ..redirects import local_path_or
+from ..web.errors import too_many_requests
+from ..web.ratelimit import too_many
+from ..web.redirects import local_path_or
 from . import bp, flow, forms
 from . import queries as answers_db
 from .visit import Visit, load_visit

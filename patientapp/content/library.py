@@ -19,7 +19,7 @@ import yaml
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from .content import LOCALES, PATHWAY_IDS, Content, ContentError, read_yaml, require
+from .instruments import LOCALES, PATHWAY_IDS, ContentError, read_yaml, require
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ILLUSTRATION = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\.svg$")
@@ -332,8 +332,3 @@ def load_library(root: Path) -> Library:
     """Load and validate education and exercises; raise ContentError on the first problem."""
     return Library(modules=load_modules(root), exercises=load_exercises(root),
                    illustrations=root / "exercises" / "illustrations")
-
-
-def library(content: Content) -> Library:
-    """The library loaded with ``content`` (see load_content)."""
-    return content.extras["library"]

@@ -96,7 +96,7 @@ def init_app(app: Flask) -> None:
     """Set up the ``patientapp`` logger before Flask adds its own default handler."""
     log_format = str(app.config["LOG_FORMAT"]).lower()
     if log_format not in FORMATS:
-        from .config import ConfigurationError
+        from ..config import ConfigurationError
 
         raise ConfigurationError(f"PATIENTAPP_LOG_FORMAT must be one of {', '.join(FORMATS)} "
                                  f"(got {app.config['LOG_FORMAT']!r}).")

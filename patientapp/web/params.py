@@ -12,7 +12,7 @@ from flask import Flask, request
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
-from .checks import SQLITE_MAX_INT, CheckError, whole_number
+from ..checks import SQLITE_MAX_INT, CheckError, whole_number
 
 
 class RowIdConverter(IntegerConverter):

@@ -47,7 +47,7 @@ def render_error(code: int, title, message):
 def handle_http(error: HTTPException):
     if request.path.startswith("/api/"):
         # Routing errors (404, 405) never reach the API blueprint's own handlers.
-        from .api.problems import from_http_error
+        from ..api.problems import from_http_error
 
         return from_http_error(error)
     if isinstance(error, BadParameter):

@@ -25,12 +25,12 @@ import threading
 
 from flask import Flask, current_app, request
 
-from .config import ConfigurationError
-from .timeutil import utcnow
+from ..config import ConfigurationError
+from ..timeutil import utcnow
 
 MAX_KEYS = 10_000  # beyond this, counts from past windows are dropped
 LONG_WINDOWS = (900, 3600)  # a quarter of an hour, an hour
-log = logging.getLogger(__name__)
+log = logging.getLogger("patientapp.ratelimit")
 
 
 def _wait(window: int, number: int, now: float) -> int:

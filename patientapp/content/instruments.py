@@ -7,7 +7,6 @@ problem, so a clinic editing wording finds its mistake before a patient does.
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -332,27 +331,7 @@ def load_pathway(path: Path) -> Pathway:
                    follow_up_limit_months=int(data.get("follow_up_limit_months", 12)))
 
 
-# --- the whole library ------------------------------------------------------------
-
-@dataclass
-class Content:
-    """Everything in content/, validated."""
-
-    root: Path
-    questionnaires: dict[tuple[str, str], Questionnaire]
-    pathways: dict[str, Pathway]
-    extras: dict[str, Any] = field(default_factory=dict)
-
-    def questionnaire(self, instrument: str, locale: str) -> Questionnaire:
-        """The instrument in ``locale``, falling back to the other language."""
-        for candidate in (locale, *LOCALES):
-            if (instrument, candidate) in self.questionnaires:
-                return self.questionnaires[(instrument, candidate)]
-        raise KeyError(instrument)
-
-    def pathway(self, pathway_id: str) -> Pathway:
-        return self.pathways[pathway_id]
-
+# --- loading every file of a kind ----------------------------------------------
 
 def load_questionnaires(root: Path) -> dict[tuple[str, str], Questionnaire]:
     folder = root / "questionnaires"
@@ -375,36 +354,3 @@ def load_pathways(root: Path) -> dict[str, Pathway]:
     if missing := set(PATHWAY_IDS) - set(pathways):
         raise ContentError(root / "pathways", f"missing pathways: {sorted(missing)}")
     return pathways
-
-
-# Loaded content by folder, with the name, size and modification time of every file in it:
-# an app made again for the same unchanged folder (each worker, each test) reuses it
-# instead of parsing and validating a few hundred YAML and Markdown blocks again.
-_LOADED: dict[Path, tuple[tuple, Content]] = {}
-_LOADED_LOCK = threading.Lock()
-
-
-def _fingerprint(root: Path) -> tuple:
-    return tuple(sorted((str(path.relative_to(root)), stat.st_size, stat.st_mtime_ns)
-                        for path in root.rglob("*") if path.is_file()
-                        for stat in (path.stat(),)))
-
-
-def load_content(root: str | Path) -> Content:
-    """Load and validate all content; raise ContentError on the first problem. The result
-    is shared until a file in the folder changes: treat it as read-only."""
-    root = Path(root)
-    if not root.is_dir():
-        raise ContentError(root, "the content folder does not exist")
-    key, stamp = root.resolve(), _fingerprint(root)
-    with _LOADED_LOCK:
-        found = _LOADED.get(key)
-        if found and found[0] == stamp:
-            return found[1]
-    from .library import load_library  # education and exercises build on the helpers above
-
-    content = Content(root=root, questionnaires=load_questionnaires(root),
-                      pathways=load_pathways(root), extras={"library": load_library(root)})
-    with _LOADED_LOCK:
-        _LOADED[key] = (stamp, content)
-    return content

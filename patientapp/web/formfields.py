@@ -10,7 +10,7 @@ from wtforms import FieldList, RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, StopValidation
 
-from . import checks
+from .. import checks
 
 INDEX = re.compile(r"[0-9]{1,3}")
 

@@ -13,9 +13,9 @@ from flask_babel import get_locale, to_user_timezone
 from markupsafe import Markup, escape
 from wtforms import FieldList, RadioField
 
-from .config import ConfigurationError
-from .scoring import DISPLAY_DECIMALS, display
-from .timeutil import today
+from ..config import ConfigurationError
+from ..scoring import DISPLAY_DECIMALS, display
+from ..timeutil import today
 
 
 def format_locale() -> str:

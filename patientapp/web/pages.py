@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
-from . import queries
-from .db import get_db
+from .. import queries
+from ..db import get_db
 from .redirects import local_path_or
 
 bp = Blueprint("web", __name__)
