@@ -45,12 +45,9 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_features(app: Flask) -> None:
-    from . import api, cli, monitoring, webhooks, worker
+    from . import api, cli, education, exercises, monitoring, privacy, webhooks, worker
     from .clinician import bp as clinician_bp
-    from .education import bp as education_bp
-    from .exercises import bp as exercises_bp
     from .privacy import cli as privacy_cli
-    from .privacy import views as privacy_views  # noqa: F401  (adds routes to both blueprints)
     from .questionnaires import bp as questionnaires_bp
     from .web import pages
 
@@ -60,8 +57,9 @@ def _register_features(app: Flask) -> None:
     app.register_blueprint(clinician_bp)
     api.init_app(app)
     webhooks.init_app(app)
-    app.register_blueprint(education_bp)
-    app.register_blueprint(exercises_bp)
+    education.init_app(app)
+    exercises.init_app(app)
+    privacy.init_app(app)
     cli.init_app(app)
     privacy_cli.init_app(app)
     worker.init_app(app)

@@ -27,8 +27,8 @@ PATIENTS = {"da": "Anna Jensen", "en": "Dorte Hansen"}  # demo patients whose li
 
 _PATIENT_PAGES = {
     "questionnaires": ("show_home", "save_consent", "answer_step", "show_advice", "show_review",
-                       "submit", "show_done", "change_language", "show_my_data",
-                       "download_my_data"),
+                       "submit", "show_done", "change_language"),
+    "privacy": ("show_my_data", "download_my_data"),
     "exercises": ("show_plan", "show_exercise", "save_log"),
     "education": ("list_modules", "show_module", "mark_read"),
 }
@@ -37,8 +37,8 @@ _CLINIC_PAGES = ("list_patients", "search_patients", "show_course", "show_answer
                  "change_password", "show_overview", "enrol_patient", "edit_course",
                  "move_visits", "end_course", "send_link", "revoke_links")
 _ADMIN_PAGES = {
-    "clinician": ("show_audit", "manage_clinicians", "set_clinician_active", "export_patient",
-                  "erase_patient", "edit_clinic"),
+    "clinician": ("show_audit", "manage_clinicians", "set_clinician_active", "edit_clinic"),
+    "privacy_admin": ("export_patient", "erase_patient"),
     "api_admin": ("manage_api_keys", "revoke_api_key", "download_scores"),
     "webhooks": ("list_deliveries", "retry_delivery", "retry_failed_deliveries"),
 }
@@ -52,11 +52,11 @@ ACCESS: dict[str, str] = {
     "web.show_index": PUBLIC, "web.change_language": PUBLIC, "monitoring.show_health": PUBLIC,
     "monitoring.show_readiness": PUBLIC, "monitoring.show_metrics": METRICS,
     "static": PUBLIC, "clinician.sign_in": PUBLIC, "clinician.sign_out": PUBLIC,
-    "exercises.show_illustration": PUBLIC, "api.show_openapi": PUBLIC,
+    "exercise_images.show_illustration": PUBLIC, "api.show_openapi": PUBLIC,
     "api.no_such_change": PUBLIC,  # a change to no operation: 404/405, key or none
     **{f"{bp}.{name}": PATIENT for bp, names in _PATIENT_PAGES.items() for name in names},
     **{f"clinician.{name}": CLINICIAN for name in _CLINIC_PAGES},
-    "exercises.edit_plan": CLINICIAN,
+    "exercise_plans.edit_plan": CLINICIAN,
     **{f"{bp}.{name}": ADMIN for bp, names in _ADMIN_PAGES.items() for name in names},
     **{f"api.{name}": API_KEY for name in _API},
 }

@@ -24,6 +24,8 @@ from route_map import (
     rules,
 )
 
+from patientapp.web.blueprints import AccessBlueprint, access_of
+
 ROUTES = [(rule.endpoint, method) for rule in rules(make_app(Path(gettempdir()),
                                                              DATABASE=":memory:"))
           for method in methods(rule)]
@@ -40,6 +42,19 @@ def test_every_route_has_exactly_one_access_class(world):
     assert not set(ACCESS) - endpoints, f"gone from the app: {set(ACCESS) - endpoints}"
     assert set(ACCESS.values()) == {PUBLIC, PATIENT, CLINICIAN, ADMIN, API_KEY,
                                      METRICS}
+
+
+def test_the_app_declares_the_access_the_map_expects(world):
+    """Each route's access comes from the blueprint that made it (or the view's own mark), so
+    a route cannot be added to a clinic or patient blueprint without that blueprint's check."""
+    declared = {rule.endpoint: access_of(world.app, rule.endpoint)
+                for rule in world.app.url_map.iter_rules()}
+    wrong = {endpoint: (access, ACCESS[endpoint]) for endpoint, access in declared.items()
+             if access != ACCESS[endpoint]}
+    assert not wrong, f"declared vs expected: {wrong}"
+    plain = [name for name, bp in world.app.blueprints.items()
+             if not isinstance(bp, AccessBlueprint)]
+    assert not plain, f"blueprints not made by patientapp.web.blueprints: {plain}"
 
 
 def test_patient_routes_carry_the_link_and_api_routes_sit_under_the_api(world):

@@ -5,12 +5,14 @@ lets a clinic admin create and revoke keys and download the scores as CSV. See
 ``openapi.py`` for the API's description and the README for how clinics use it.
 """
 
-from flask import Blueprint, Flask
+from flask import Flask
 
 from ..extensions import csrf
+from ..web.blueprints import api_blueprint, clinic_blueprint
+from .auth import require_api_key
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-admin_bp = Blueprint("api_admin", __name__, url_prefix="/clinic/admin")
+bp = api_blueprint("api", __name__, check=require_api_key, url_prefix="/api/v1")
+admin_bp = clinic_blueprint("api_admin", __name__, url_prefix="/clinic/admin", admin=True)
 
 # noqa: E402,F401 below: importing them registers the routes.
 from . import admin, appointment_views, views, write_views  # noqa: E402,F401

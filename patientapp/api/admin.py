@@ -7,20 +7,16 @@ import io
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..clinician.auth import admin_required
-from ..clinician.views import audit, load_signed_in_clinician
 from ..db import get_db
 from ..exports import write_csv
 from ..queries import list_score_rows
 from ..timeutil import today
+from ..web.clinic import audit
 from . import admin_bp, queries
 from .forms import ApiKeyForm
 
-admin_bp.before_request(load_signed_in_clinician)
-
 
 @admin_bp.route("/api-keys", methods=["GET", "POST"])
-@admin_required
 def manage_api_keys():
     db = get_db()
     form = ApiKeyForm()
@@ -39,7 +35,6 @@ def manage_api_keys():
 
 
 @admin_bp.post("/api-keys/<int:key_id>/revoke")
-@admin_required
 def revoke_api_key(key_id: int):
     db = get_db()
     if key_id not in {k["id"] for k in queries.list_api_keys(db, g.clinician["clinic_id"])}:
@@ -52,7 +47,6 @@ def revoke_api_key(key_id: int):
 
 
 @admin_bp.get("/export.csv")
-@admin_required
 def download_scores():
     """The clinic's scores with the same columns as ``flask export-csv``."""
     out = io.StringIO()

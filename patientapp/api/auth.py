@@ -13,6 +13,7 @@ from flask import Response, current_app, g, request
 from ..audit import record
 from ..db import get_db
 from ..web import ratelimit
+from ..web.access import PUBLIC, marked
 from ..web.ratelimit import limiter
 from . import queries
 from .problems import problem
@@ -64,3 +65,18 @@ def audit(action: str, object_type: str = "", object_id: int | None = None,
           detail: str = "") -> None:
     record(get_db(), "api-key", g.api_key["id"], g.api_key["clinic_id"], action, object_type,
            object_id, detail)
+
+
+READING = ("GET", "HEAD", "OPTIONS")
+
+
+def require_api_key():
+    if marked(current_app.view_functions.get(request.endpoint)) == PUBLIC:
+        return None
+    if refused := authenticate():
+        return refused
+    if request.method not in READING and g.api_key["scope"] != "write":
+        audit("api-denied-write", detail=request.method)
+        return problem(403, "This API key may only read. Ask the clinic's admin for a key "
+                            "with the write scope.")
+    return None

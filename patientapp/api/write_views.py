@@ -16,11 +16,12 @@ from flask import abort, current_app, g, request
 from werkzeug.exceptions import BadRequest
 
 from .. import queries as shared
-from ..clinician.views import current_timepoint
 from ..courses import queries as courses
 from ..courses.enrolment import Problem
+from ..courses.schedule import current_timepoint
 from ..db import get_db
 from ..notifications import addresses
+from ..timeutil import iso, utcnow
 from . import bp, queries, search
 from .auth import audit
 from .idempotency import idempotent
@@ -82,7 +83,7 @@ def _issue_link(course_id: int) -> tuple[str | None, list[dict]]:
     db = get_db()
     if not addresses.configured(shared.get_clinic(db, _clinic())):
         return None, [LINKS_HELD_BACK]
-    timepoint = current_timepoint(courses.list_timepoints(db, course_id))
+    timepoint = current_timepoint(courses.list_timepoints(db, course_id), iso(utcnow()))
     if timepoint is None:
         return None, [NOTHING_TO_ANSWER]
     token = courses.create_invitation(db, timepoint)

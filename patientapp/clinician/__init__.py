@@ -1,8 +1,8 @@
 """The clinic side: sign-in, patient list, patient pages, GP summary, overview and audit."""
 
-from flask import Blueprint
+from ..web.blueprints import clinic_blueprint
 
-bp = Blueprint("clinician", __name__, url_prefix="/clinic")
+bp = clinic_blueprint("clinician", __name__)
 
 from . import manage, views  # noqa: E402,F401  (register the routes)
 from .details import alert_text, schedule_warning  # noqa: E402

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import secrets
 import threading
-from datetime import timedelta
-from functools import cache, wraps
+from functools import cache
 
-from flask import abort, current_app, g, redirect, request, session, url_for
+from flask import current_app
 from sqlite_utils import Database
 from werkzeug.security import generate_password_hash
 
 from .. import accounts
-from ..timeutil import iso, parse_moment, utcnow
 from ..web.security import hash_token
 from . import queries as clinic_db
 
@@ -100,71 +98,3 @@ def alert_holder(db: Database, clinician_id: int, failures: int) -> None:
             send()
 
     threading.Thread(target=in_background, daemon=True).start()
-
-
-def start_session(db: Database, clinician: dict) -> None:
-    """Rotate the session: nothing from before sign-in survives into it."""
-    nonce = secrets.token_urlsafe(24)
-    clinic_db.save_session(db, clinician["id"], hash_token(nonce))
-    lang = session.get("lang")
-    session.clear()
-    session.permanent = True
-    session.update({"clinician_id": clinician["id"], "nonce": nonce, "seen": iso(utcnow())})
-    if lang:
-        session["lang"] = lang
-
-
-def end_session(db: Database) -> None:
-    """Sign this device out; the clinician's other devices stay signed in."""
-    if session.get("nonce"):
-        clinic_db.delete_session(db, hash_token(session["nonce"]))
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
-
-
-def end_all_sessions(db: Database, clinician_id: int) -> None:
-    """Sign a clinician out everywhere (deactivated account, new password)."""
-    clinic_db.delete_sessions(db, clinician_id)
-
-
-def load_clinician(db: Database) -> dict | None:
-    """The signed-in clinician, or None when absent, signed out or idle too long.
-
-    The row carries ``session_id``: this device's session row, where per-device state
-    that must not sit in the cookie (the patient-list search) is kept.
-    """
-    session.pop("search", None)  # cookies from before the term moved to the session row
-    clinician_id, nonce, seen = (session.get(k) for k in ("clinician_id", "nonce", "seen"))
-    if not clinician_id or not nonce or not seen:
-        return None
-    idle = timedelta(minutes=current_app.config["CLINICIAN_SESSION_MINUTES"])
-    if parse_moment(seen) + idle < utcnow():
-        end_session(db)
-        session["expired"] = True
-        return None
-    clinician = clinic_db.get_session_clinician(db, hash_token(nonce), clinician_id)
-    if clinician is None:
-        return None
-    session["seen"] = iso(utcnow())
-    return clinician
-
-
-def login_required(view):
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if g.get("clinician") is None:
-            return redirect(url_for("clinician.sign_in", next=request.path))
-        return view(*args, **kwargs)
-    return wrapped
-
-
-def admin_required(view):
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if g.clinician["role"] != "admin":
-            abort(403)
-        return view(*args, **kwargs)
-    return wrapped

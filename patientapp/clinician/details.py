@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlite_utils import Database
 
 from ..courses import queries as courses
+from ..exercises.texts import exercise_alert_text
 from ..questionnaires import kinds
 from ..questionnaires import queries as answers_db
 from ..web.labels import ALERT_KINDS, SITES
@@ -90,8 +91,6 @@ def alert_text(alert: dict) -> str:
                  before=score_text(instrument, detail.get("from")),
                  after=score_text(instrument, detail.get("to")), since=since)
     if alert["kind"] == "exercise":
-        from ..exercises.texts import exercise_alert_text  # the exercises package imports us
-
         return exercise_alert_text(detail)
     if alert["kind"] == "delivery" and detail.get("kind") == "alarm":
         return _("The alarm notification to the clinic could not be delivered. Check the "

@@ -14,14 +14,16 @@ from ..checks import CheckError, in_window, single_line
 from ..courses import queries as courses
 from ..courses.contact import ContactError, normalise_email, normalise_phone
 from ..courses.enrolment import Problem, check_enrolment, entry_codes_of, parse_iso_date
+from ..courses.schedule import current_timepoint
 from ..db import get_db, write_transaction
 from ..notifications import addresses
 from ..notifications.manual import send_link_now
 from ..notifications.sending import outlets_from_config
-from ..timeutil import today
+from ..timeutil import iso, today, utcnow
+from ..web.access import admin_only
+from ..web.clinic import audit, clinic_course
 from . import bp
-from .auth import admin_required, login_required
-from .views import audit, clinic_course, current_timepoint, links_held_back_message
+from .texts import links_held_back_message
 
 CLINIC_FIELDS = ("name", "phone", "email", "alert_emails", "alert_phones")
 ENROL_FIELDS = ("name", "email", "phone", "language", "pathway", "entry_code", "first_visit",
@@ -41,7 +43,6 @@ def _form_values(fields: tuple[str, ...]) -> dict[str, str]:
 
 
 @bp.route("/patients/new", methods=["GET", "POST"])
-@login_required
 def enrol_patient():
     pathways = current_app.extensions["content"].pathways
     values = {"language": "da", "entry_code": "", "first_visit": today().isoformat()}
@@ -79,7 +80,6 @@ def _entry_options(pathways) -> list[tuple[str, str]]:
 
 
 @bp.route("/courses/<int:course_id>/edit", methods=["GET", "POST"])
-@login_required
 def edit_course(course_id: int):
     course = clinic_course(course_id)
     values = {"name": course["patient_name"], "email": course["email"],
@@ -136,7 +136,6 @@ def _render_edit(course, values, errors, dates, date_errors, status=None):
 
 
 @bp.post("/courses/<int:course_id>/visits")
-@login_required
 def move_visits(course_id: int):
     """Move any number of visit dates at once; a bad date changes nothing."""
     course = clinic_course(course_id)
@@ -183,7 +182,6 @@ def _changed_dates(timepoints: list[dict], dates: dict[str, str]) -> tuple[dict,
 
 
 @bp.post("/courses/<int:course_id>/end")
-@login_required
 def end_course(course_id: int):
     clinic_course(course_id)
     if request.form.get("confirm") != "yes":
@@ -199,11 +197,10 @@ def end_course(course_id: int):
 
 
 @bp.post("/courses/<int:course_id>/send-link")
-@login_required
 def send_link(course_id: int):
     course = clinic_course(course_id)
     db = get_db()
-    timepoint = current_timepoint(courses.list_timepoints(db, course_id))
+    timepoint = current_timepoint(courses.list_timepoints(db, course_id), iso(utcnow()))
     if timepoint is None or course["status"] != "active":
         flash(_("There is no questionnaire left to answer in this course."), "error")
         return redirect(url_for(".show_course", course_id=course_id))
@@ -227,7 +224,7 @@ def send_link(course_id: int):
 
 
 @bp.route("/admin/settings", methods=["GET", "POST"])
-@admin_required
+@admin_only
 def edit_clinic():
     """The clinic's name, phone and e-mail: shown to patients and in every message."""
     db = get_db()

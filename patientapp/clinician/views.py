@@ -8,61 +8,33 @@ from flask_babel import gettext as _
 from .. import accounts, queries
 from ..audit import record
 from ..courses import queries as courses
+from ..courses import sections
+from ..courses.schedule import current_timepoint
 from ..db import get_db, write_transaction
 from ..notifications import addresses
 from ..timeutil import iso, utcnow
 from ..timeutil import today as clinic_today
+from ..web.access import admin_only, public
+from ..web.clinic import audit, clinic_course, end_all_sessions, end_session, start_session
 from ..web.errors import too_many_requests
 from ..web.params import int_arg
 from ..web.ratelimit import too_many
 from ..web.redirects import local_path_or
 from . import bp, forms, overview
 from . import queries as clinic_db
-from .auth import (
-    PAUSE_WINDOW,
-    admin_required,
-    attempt_sign_in,
-    end_all_sessions,
-    end_session,
-    load_clinician,
-    login_required,
-    pause_key,
-    start_session,
-)
+from .auth import PAUSE_WINDOW, attempt_sign_in, pause_key
 from .chart import line_chart
 from .details import answer_rows, course_context
+from .texts import links_held_back_message
 
 PAGE_SIZE = 200
 MAX_OFFSET = 10_000_000
 
 
-@bp.before_request
-def load_signed_in_clinician():
-    db = get_db()
-    g.clinician = load_clinician(db)
-    if g.clinician:
-        g.user_locale = g.clinician["language"]
-        g.clinic_name = queries.get_clinic(db, g.clinician["clinic_id"])["name"]
-
-
-def audit(action: str, object_type: str = "", object_id: int | None = None,
-          detail: str = "") -> None:
-    record(get_db(), "clinician", g.clinician["id"], g.clinician["clinic_id"], action,
-           object_type, object_id, detail)
-
-
-def clinic_course(course_id: int) -> dict:
-    """The course if it belongs to this clinic; otherwise 404, and the attempt is logged."""
-    course = clinic_db.get_clinic_course(get_db(), g.clinician["clinic_id"], course_id)
-    if course is None:
-        audit("denied-course", "course", course_id)
-        abort(404)
-    return course
-
-
 # --- signing in and out ----------------------------------------------------------
 
 @bp.route("/login", methods=["GET", "POST"])
+@public
 def sign_in():
     if g.clinician:
         return redirect(url_for(".list_patients"))
@@ -99,6 +71,7 @@ def sign_in():
 
 
 @bp.post("/logout")
+@public
 def sign_out():
     if g.clinician:
         audit("sign-out")
@@ -110,7 +83,6 @@ def sign_out():
 # --- the patient list --------------------------------------------------------------
 
 @bp.get("/")
-@login_required
 def list_patients():
     status = "ended" if request.args.get("status") == "ended" else "active"
     offset = int_arg("offset", 0, 0, MAX_OFFSET)
@@ -127,7 +99,6 @@ def list_patients():
 
 
 @bp.post("/search")
-@login_required
 def search_patients():
     # The search term is a name: kept on this device's session row in the database,
     # never in a URL and never in the (signed, but readable) session cookie.
@@ -141,7 +112,6 @@ def search_patients():
 # --- one patient's course ------------------------------------------------------------
 
 @bp.get("/courses/<int:course_id>")
-@login_required
 def show_course(course_id: int):
     course = clinic_course(course_id)
     db = get_db()
@@ -152,11 +122,11 @@ def show_course(course_id: int):
                                      context["titles"][instrument])
               for instrument, series in context["by_instrument"].items()}
     return render_template("clinician/course.html", course=course, charts=charts,
-                           consent_form=forms.PaperConsentForm(), **context)
+                           consent_form=forms.PaperConsentForm(),
+                           sections=sections.build(course), **context)
 
 
 @bp.get("/courses/<int:course_id>/answers")
-@login_required
 def show_answers(course_id: int):
     course = clinic_course(course_id)
     db = get_db()
@@ -167,7 +137,6 @@ def show_answers(course_id: int):
 
 
 @bp.post("/alerts/<int:alert_id>/acknowledge")
-@login_required
 def acknowledge_alert(alert_id: int):
     with write_transaction(get_db()):
         course_id = clinic_db.acknowledge_alert(get_db(), g.clinician["clinic_id"], alert_id,
@@ -182,12 +151,11 @@ def acknowledge_alert(alert_id: int):
 
 
 @bp.post("/courses/<int:course_id>/link")
-@login_required
 def create_link(course_id: int):
     """A fresh link for the current timepoint, shown once (only its hash is stored)."""
     course = clinic_course(course_id)
     db = get_db()
-    timepoint = current_timepoint(courses.list_timepoints(db, course_id))
+    timepoint = current_timepoint(courses.list_timepoints(db, course_id), iso(utcnow()))
     if timepoint is None:
         flash(_("There is no questionnaire left to answer in this course."), "error")
         return redirect(url_for(".show_course", course_id=course_id))
@@ -201,13 +169,7 @@ def create_link(course_id: int):
     return render_template("clinician/link.html", course=course, link=link, timepoint=timepoint)
 
 
-def links_held_back_message() -> str:
-    return _("No patient gets a link until an admin has entered where alarm notifications go, "
-             "under Clinic settings: a patient who reports an alarm symptom must reach a person.")
-
-
 @bp.post("/courses/<int:course_id>/revoke-links")
-@login_required
 def revoke_links(course_id: int):
     """A link went to the wrong person: every link of the course stops working now."""
     clinic_course(course_id)
@@ -220,16 +182,7 @@ def revoke_links(course_id: int):
     return redirect(url_for(".show_course", course_id=course_id) + "#links")
 
 
-def current_timepoint(timepoints: list[dict]) -> dict | None:
-    """The first timepoint not yet answered whose link has not expired (the patient's rule:
-    the moment, not the UTC date, so zones west of UTC agree too)."""
-    now = iso(utcnow())
-    return next((tp for tp in timepoints if not tp["submitted_at"] and tp["expires_at"] > now),
-                None)
-
-
 @bp.post("/courses/<int:course_id>/consent")
-@login_required
 def record_paper_consent(course_id: int):
     clinic_course(course_id)
     form = forms.PaperConsentForm()
@@ -247,7 +200,6 @@ def record_paper_consent(course_id: int):
 # --- GP summary ---------------------------------------------------------------------------
 
 @bp.route("/courses/<int:course_id>/summary", methods=["GET", "POST"])
-@login_required
 def gp_summary(course_id: int):
     course = clinic_course(course_id)
     db = get_db()
@@ -269,7 +221,7 @@ def gp_summary(course_id: int):
 # --- administration -------------------------------------------------------------------
 
 @bp.get("/audit")
-@admin_required
+@admin_only
 def show_audit():
     offset = int_arg("offset", 0, 0, MAX_OFFSET)
     rows = clinic_db.list_audit(get_db(), g.clinician["clinic_id"], PAGE_SIZE + 1, offset)
@@ -279,7 +231,7 @@ def show_audit():
 
 
 @bp.route("/admin/clinicians", methods=["GET", "POST"])
-@admin_required
+@admin_only
 def manage_clinicians():
     db = get_db()
     form = forms.ClinicianForm()
@@ -303,7 +255,7 @@ def manage_clinicians():
 
 
 @bp.post("/admin/clinicians/<int:clinician_id>/active")
-@admin_required
+@admin_only
 def set_clinician_active(clinician_id: int):
     db = get_db()
     target = next((c for c in clinic_db.list_clinicians(db, g.clinician["clinic_id"])
@@ -323,7 +275,6 @@ def set_clinician_active(clinician_id: int):
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
-@login_required
 def change_password():
     form = forms.ChangePasswordForm()
     if form.validate_on_submit():
@@ -343,7 +294,6 @@ def change_password():
 
 
 @bp.get("/overview")
-@login_required
 def show_overview():
     db = get_db()
     clinic_id = g.clinician["clinic_id"]

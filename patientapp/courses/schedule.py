@@ -101,3 +101,10 @@ def plan(
         planned.append(_dated(spec, position, visit, warning))
         previous = visit
     return planned
+
+
+def current_timepoint(timepoints: list[dict], now: str) -> dict | None:
+    """The first timepoint not yet answered whose link has not expired (the patient's rule:
+    the moment, not the UTC date, so zones west of UTC agree too). ``now``: ISO UTC time."""
+    return next((tp for tp in timepoints if not tp["submitted_at"] and tp["expires_at"] > now),
+                None)

@@ -14,14 +14,9 @@ from werkzeug.wrappers import Response
 from ..audit import record
 from ..courses import queries as courses
 from ..db import get_db
-from ..questionnaires.views import add_token, load_invitation, pull_token
 from ..timeutil import parse_date, today
 from ..web.templating import local_date as format_day
 from . import bp, queries, reading
-
-bp.url_value_preprocessor(pull_token)
-bp.url_defaults(add_token)
-bp.before_request(load_invitation)
 
 
 def _reading_list() -> list[reading.ReadingItem]:

@@ -21,37 +21,14 @@ from flask import (
 from flask_babel import gettext as _
 
 from ..audit import record
-from ..clinician.views import load_signed_in_clinician
 from ..content.library import Exercise
-from ..db import get_db
-from ..questionnaires.views import load_invitation, pull_token
-from . import adherence, bp, forms, queries, sessions
+from ..db import get_db, write_transaction
+from . import adherence, bp, forms, images_bp, queries, sessions
 from .summary import clinic_today, exercise_in
-
-bp.url_value_preprocessor(pull_token)
-
-
-@bp.url_defaults
-def add_token(endpoint, values):
-    # Clinic pages and drawings share this blueprint: only patient pages carry the token.
-    if "token" not in values and g.get("token") and \
-            current_app.url_map.is_endpoint_expecting(endpoint, "token"):
-        values["token"] = g.token
-
-
-@bp.before_request
-def identify_visitor():
-    """Patient pages resolve their link, as the questionnaires do; clinic pages the sign-in."""
-    if "token" in request.url_rule.arguments:
-        return load_invitation()
-    if request.path.startswith("/clinic/"):
-        load_signed_in_clinician()
-    return None
-
 
 # --- the drawings ------------------------------------------------------------------
 
-@bp.get("/exercise-images/<name>")
+@images_bp.get("/exercise-images/<name>")
 def show_illustration(name: str):
     """Only the names the library uses are served, so no other file can be reached."""
     path = current_app.extensions["content"].library.illustration_path(name)
@@ -77,7 +54,7 @@ def _rows(plan: dict | None, logs: list[dict]) -> list[dict]:
     return rows
 
 
-@bp.get("/q/<token>/exercises")
+@bp.get("")
 def show_plan():
     course_id = g.invitation["course_id"]
     plan = queries.get_current_plan(get_db(), course_id)
@@ -108,7 +85,7 @@ def _linked(exercise_id: str | None) -> Exercise | None:
     return exercise_in(exercise_id) if exercise_id else None
 
 
-@bp.get("/q/<token>/exercises/<exercise_id>")
+@bp.get("/<exercise_id>")
 def show_exercise(exercise_id: str):
     return _exercise_page(exercise_id)
 
@@ -118,7 +95,7 @@ def _wants_json() -> bool:
         "application/json"
 
 
-@bp.post("/q/<token>/exercises/<exercise_id>/log")
+@bp.post("/<exercise_id>/log")
 def save_log(exercise_id: str):
     invitation = g.invitation
     plan = queries.get_current_plan(get_db(), invitation["course_id"])
@@ -136,10 +113,11 @@ def save_log(exercise_id: str):
             return {"saved": False, "errors": {name: [str(m) for m in messages]
                                                for name, messages in form.errors.items()}}, 400
         return _exercise_page(exercise_id, form, 400)
-    if sessions.log_session(get_db(), invitation["course_id"], plan["id"],
-                            form.entry(exercise_id)):
-        record(get_db(), "patient", None, invitation["clinic_id"], "log-exercise", "course",
-               invitation["course_id"], exercise_id)
+    with write_transaction(get_db()):  # the session and its audit entry together
+        if sessions.log_session(get_db(), invitation["course_id"], plan["id"],
+                                form.entry(exercise_id)):
+            record(get_db(), "patient", None, invitation["clinic_id"], "log-exercise",
+                   "course", invitation["course_id"], exercise_id)
     if not request.form.get("queued"):
         flash(_("Saved. Well done!"))
     if _wants_json():

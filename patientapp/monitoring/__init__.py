@@ -1,8 +1,10 @@
 """Monitoring: health, readiness and Prometheus metrics (README, "Monitoring")."""
 
-from flask import Blueprint, Flask
+from flask import Flask
 
-bp = Blueprint("monitoring", __name__)
+from ..web.blueprints import public_blueprint
+
+bp = public_blueprint("monitoring", __name__)
 
 from . import metrics, views  # noqa: E402,F401  (registers the routes)
 

@@ -8,6 +8,7 @@ from flask import Response, abort, current_app, request
 
 from ..db import get_db
 from ..timeutil import utcnow
+from ..web.access import metrics_token
 from . import bp, metrics
 from .readiness import OK, run_checks
 
@@ -34,6 +35,7 @@ def _authorised() -> bool:
 
 
 @bp.get("/metrics")
+@metrics_token
 def show_metrics():
     """Prometheus text, for a scraper that sends Authorization: Bearer METRICS_TOKEN."""
     if not current_app.config.get("METRICS_TOKEN"):

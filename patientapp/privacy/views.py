@@ -1,7 +1,7 @@
 """Privacy pages: the patient's own data behind their link, and erasure by a clinic admin.
 
-The routes hang on the questionnaires and clinician blueprints so that they share
-their token handling and sign-in checks.
+The patient's pages hang on a patient blueprint (the link is checked before they run),
+the admin's on an admin-only clinic blueprint.
 """
 
 from __future__ import annotations
@@ -12,14 +12,11 @@ from flask import Response, flash, g, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 
 from ..audit import record
-from ..clinician import bp as clinician_bp
-from ..clinician.auth import admin_required
-from ..clinician.views import audit, clinic_course
-from ..db import get_db
-from ..questionnaires import bp as patient_bp
+from ..db import get_db, write_transaction
+from ..web.clinic import audit, clinic_course
 from ..web.errors import too_many_requests
 from ..web.ratelimit import too_many
-from . import identity, queries
+from . import admin_bp, identity, patient_bp, queries
 
 
 def _json_download(data: dict, filename: str) -> Response:
@@ -28,7 +25,7 @@ def _json_download(data: dict, filename: str) -> Response:
         "Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@patient_bp.get("/<token>/my-data")
+@patient_bp.get("/my-data")
 def show_my_data():
     return _my_data_page({}, "")
 
@@ -39,7 +36,7 @@ def _my_data_page(errors: dict, answer: str, status: int = 200):
                            question=identity.question_for(**contact)), status
 
 
-@patient_bp.post("/<token>/my-data.json")
+@patient_bp.post("/my-data.json")
 def download_my_data():
     """The download, once the patient has answered what only they know (rate-limited)."""
     course_key = f"course-{g.invitation['course_id']}"
@@ -70,8 +67,7 @@ def download_my_data():
                           "my-data.json")
 
 
-@clinician_bp.get("/courses/<int:course_id>/export.json")
-@admin_required
+@admin_bp.get("/courses/<int:course_id>/export.json")
 def export_patient(course_id: int):
     course = clinic_course(course_id)
     audit("export-patient", "course", course_id)
@@ -79,8 +75,7 @@ def export_patient(course_id: int):
                           f"patient-{course['pseudonym']}.json")
 
 
-@clinician_bp.route("/courses/<int:course_id>/erase", methods=["GET", "POST"])
-@admin_required
+@admin_bp.route("/courses/<int:course_id>/erase", methods=["GET", "POST"])
 def erase_patient(course_id: int):
     course = clinic_course(course_id)
     if request.method == "GET":
@@ -89,7 +84,8 @@ def erase_patient(course_id: int):
         flash(_("Type the patient's name exactly as shown to confirm."), "error")
         return render_template("privacy/erase.html", course=course,
                                typed=request.form.get("confirm", "")), 400
-    queries.erase_patient(get_db(), course["patient_id"])
-    audit("erase-patient")
+    with write_transaction(get_db()):  # erased and recorded together, or neither
+        queries.erase_patient(get_db(), course["patient_id"])
+        audit("erase-patient")  # no link to the erased course: nothing points at it
     flash(_("The patient and all their data have been erased."))
     return redirect(url_for("clinician.list_patients"))

@@ -1,7 +1,7 @@
 """The patient side: a link opens the questionnaires due at one timepoint."""
 
-from flask import Blueprint
+from ..web.blueprints import patient_blueprint
 
-bp = Blueprint("questionnaires", __name__, url_prefix="/q")
+bp = patient_blueprint("questionnaires", __name__, url_prefix="/q/<token>")
 
 from . import views  # noqa: E402,F401  (registers the routes)

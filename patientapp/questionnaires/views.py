@@ -12,8 +12,6 @@ from ..db import get_db, write_transaction
 from ..events import timepoint_submitted
 from ..notifications import alarms as alarm_notifications
 from ..notifications import queries as notifications
-from ..web.errors import too_many_requests
-from ..web.ratelimit import too_many
 from ..web.redirects import local_path_or
 from . import bp, flow, forms
 from . import queries as answers_db
@@ -22,51 +20,9 @@ from .visit import Visit, load_visit
 STEP_TEMPLATE = "questionnaires/step.html"
 
 
-# --- the token in every URL -----------------------------------------------------
-
-@bp.url_value_preprocessor
-def pull_token(endpoint, values):
-    g.token = (values or {}).pop("token", None)
-
-
-@bp.url_defaults
-def add_token(endpoint, values):
-    if "token" not in values and g.get("token"):
-        values["token"] = g.token
-
-
-@bp.before_request
-def load_invitation():
-    """Resolve the link; unknown, expired and revoked links get their own clear page.
-
-    Every address gets a generous number of requests a minute, and only a few unknown
-    links: more is someone guessing tokens.
-    """
-    wait = too_many("patient", "PATIENT_RATE_LIMIT") or \
-        too_many("bad-link", "BAD_LINK_LIMIT", count=False)
-    if wait:
-        return too_many_requests(wait)
-    invitation = courses.find_invitation(get_db(), g.token)
-    if invitation is None:
-        too_many("bad-link", "BAD_LINK_LIMIT")
-        return render_template("questionnaires/link_unknown.html"), 404
-    if courses.invitation_is_revoked(invitation):
-        # Perhaps sent to the wrong person: nothing from the database, not even the
-        # clinic's name or the patient's language, is on this page.
-        g.token = None
-        return render_template("questionnaires/link_revoked.html"), 410
-    g.patient_locale = invitation["language"]
-    g.clinic_name = invitation["clinic_name"]
-    if not courses.invitation_is_usable(invitation):
-        g.token = None  # no further links built from a dead token
-        return render_template("questionnaires/link_expired.html", invitation=invitation), 410
-    g.invitation = invitation
-    return None
-
-
 # --- pages ----------------------------------------------------------------------
 
-@bp.get("/<token>")
+@bp.get("")
 def show_home():
     visit = load_visit()
     courses.touch_invitation(get_db(), visit.invitation["invitation_id"])
@@ -83,7 +39,7 @@ def show_home():
                            notice=_alarm_notice(visit) if level else None)
 
 
-@bp.post("/<token>/consent")
+@bp.post("/consent")
 def save_consent():
     visit = load_visit()
     form = forms.ConsentForm()
@@ -98,7 +54,7 @@ def save_consent():
     return redirect(url_for(".answer_step", step_id=visit.steps[0].id))
 
 
-@bp.route("/<token>/step/<step_id>", methods=["GET", "POST"])
+@bp.route("/step/<step_id>", methods=["GET", "POST"])
 def answer_step(step_id: str):
     visit = load_visit()
     if (early := _not_open(visit)) is not None:
@@ -125,14 +81,14 @@ def answer_step(step_id: str):
                            questionnaire=visit.questionnaire(step.instrument)), status
 
 
-@bp.get("/<token>/advice")
+@bp.get("/advice")
 def show_advice():
     visit = load_visit()
     return render_template("questionnaires/advice.html", visit=visit,
                            level=_alarm_level(visit), notice=_alarm_notice(visit))
 
 
-@bp.get("/<token>/review")
+@bp.get("/review")
 def show_review():
     visit = load_visit()
     if (early := _not_open(visit)) is not None:
@@ -141,7 +97,7 @@ def show_review():
                            rows=_review_rows(visit), missing=visit.first_unanswered())
 
 
-@bp.post("/<token>/submit")
+@bp.post("/submit")
 def submit():
     visit = load_visit()
     if visit.submitted:
@@ -164,7 +120,7 @@ def submit():
     return redirect(url_for(".show_done"))
 
 
-@bp.get("/<token>/done")
+@bp.get("/done")
 def show_done():
     visit = load_visit()
     if not visit.submitted:
@@ -177,7 +133,7 @@ def show_done():
                            next_timepoint=upcoming[0] if upcoming else None)
 
 
-@bp.post("/<token>/language")
+@bp.post("/language")
 def change_language():
     language = request.form.get("language", "")
     if language in current_app.config["LANGUAGES"]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import current_app, redirect, render_template, request, session, url_for
 
 from .. import queries
 from ..db import get_db
+from .blueprints import public_blueprint
 from .redirects import local_path_or
 
-bp = Blueprint("web", __name__)
+bp = public_blueprint("web", __name__)
 
 
 @bp.get("/")

@@ -4,11 +4,12 @@ The admin page ``/clinic/admin/deliveries`` lists deliveries not yet done and re
 ``flask deliver`` sends what is due. See the README, "Sending scores to the clinic's system".
 """
 
-from flask import Blueprint, Flask
+from flask import Flask
 
 from ..events import timepoint_submitted, timepoint_submitting
+from ..web.blueprints import clinic_blueprint
 
-bp = Blueprint("webhooks", __name__, url_prefix="/clinic/admin")
+bp = clinic_blueprint("webhooks", __name__, url_prefix="/clinic/admin", admin=True)
 
 from . import views  # noqa: E402,F401  (registers the routes)
 from .hooks import on_submitted, on_submitting  # noqa: E402

@@ -6,15 +6,12 @@ from flask import abort, current_app, flash, g, redirect, render_template, url_f
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from ..clinician.auth import admin_required
-from ..clinician.views import audit, load_signed_in_clinician
 from ..db import get_db
 from ..timeutil import utcnow
+from ..web.clinic import audit
 from . import bp, queries
 from .hooks import start_background_delivery
 from .outbox import retry_window
-
-bp.before_request(load_signed_in_clinician)
 
 
 def _send_soon() -> None:
@@ -25,7 +22,6 @@ def _send_soon() -> None:
 
 
 @bp.get("/deliveries")
-@admin_required
 def list_deliveries():
     db = get_db()
     clinic_id = g.clinician["clinic_id"]
@@ -38,7 +34,6 @@ def list_deliveries():
 
 
 @bp.post("/deliveries/<int:delivery_id>/retry")
-@admin_required
 def retry_delivery(delivery_id: int):
     delivery = queries.get_delivery(get_db(), delivery_id)
     if delivery is None or delivery["clinic_id"] != g.clinician["clinic_id"]:
@@ -56,7 +51,6 @@ def retry_delivery(delivery_id: int):
 
 
 @bp.post("/deliveries/retry-failed")
-@admin_required
 def retry_failed_deliveries():
     reset = queries.retry(get_db(), g.clinician["clinic_id"], None, utcnow(),
                           retry_window(current_app.config))
