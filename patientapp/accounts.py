@@ -59,9 +59,14 @@ def save_clinician(db: Database, clinic_id: int, email: str, name: str, password
                                   role, language)
 
 
+# werkzeug's scrypt: deliberately slow. The test suite sets a cheap method here, once, so
+# that its hundreds of sign-ins do not spend minutes hashing (tests/conftest.py).
+HASH_METHOD = "scrypt"
+
+
 def hash_password(password: str) -> str:
-    """Deliberately slow (scrypt): hash before opening a write transaction."""
-    return generate_password_hash(password)
+    """Deliberately slow: hash before opening a write transaction."""
+    return generate_password_hash(password, method=HASH_METHOD)
 
 
 def set_password(db: Database, clinician_id: int, password: str) -> None:

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import http.client
 import os
-import re
-import socket
-from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from bs4 import BeautifulSoup
+from helpers import ALERT_EMAIL, CheckingClient, free_port, sign_in_as
 from hypothesis import settings
 
-from patientapp import create_app
+from patientapp import accounts, create_app
 from patientapp.accounts import save_clinic
 from patientapp.courses import queries as courses
 from patientapp.db import connect, migrate
@@ -26,60 +22,11 @@ from patientapp.i18n import compile_catalogs
 settings.register_profile("long", max_examples=2000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
+# A cheap password hash for the tests' many accounts; test_sign_in times the real one.
+accounts.HASH_METHOD = "pbkdf2:sha256:1000"
+
 # The catalogs are compiled by a command, not by each app: once here for the whole run.
 compile_catalogs(Path(__file__).resolve().parent.parent / "translations")
-
-# Where the test clinic's alarm notifications go: without one, no patient gets a link.
-ALERT_EMAIL = "vagt@fysio-test.example"
-
-
-class PageError(AssertionError):
-    pass
-
-
-def check_page(html: str, url: str) -> BeautifulSoup:
-    """What every HTML page must have (GOV.UK Notify style): parsed and sanity-checked."""
-    page = BeautifulSoup(html, "html5lib")
-    assert page.html.get("lang") in ("da", "en"), f"{url}: <html lang> missing"
-    assert page.title and page.title.string and page.title.string.strip(), f"{url}: no <title>"
-    ids = Counter(tag["id"] for tag in page.find_all(id=True))
-    dupes = [i for i, n in ids.items() if n > 1]
-    assert not dupes, f"{url}: duplicate ids {dupes}"
-    for form in page.find_all("form"):
-        assert form.get("action"), f"{url}: a form without action"
-        if form.get("method", "get").lower() == "post":
-            assert form.find("input", attrs={"name": "csrf_token"}), \
-                f"{url}: POST form without CSRF"
-    for field in page.find_all(["input", "select", "textarea"]):
-        if field.get("type") in ("hidden", "submit"):
-            continue
-        assert field.get("id") and page.find("label", attrs={"for": field["id"]}), \
-            f"{url}: field {field.get('name')} has no label"
-    assert len(page.find_all("h1")) == 1, f"{url}: expected exactly one <h1>"
-    return page
-
-
-class CheckingClient:
-    """Wraps Flask's test client: HTML responses are parsed and checked on every request."""
-
-    def __init__(self, client):
-        self.raw = client
-
-    def _checked(self, response, url):
-        response.page = None
-        if response.mimetype == "text/html":
-            response.page = check_page(response.get_data(as_text=True), url)
-        return response
-
-    def get(self, url, **kwargs):
-        return self._checked(self.raw.get(url, **kwargs), url)
-
-    def post(self, url, **kwargs):
-        return self._checked(self.raw.post(url, **kwargs), url)
-
-    def follow(self, response):
-        assert response.status_code in (302, 303), response.status_code
-        return self.get(response.headers["Location"])
 
 
 @pytest.fixture(autouse=True)
@@ -88,20 +35,57 @@ def still_clock(monkeypatch):
     monkeypatch.setattr("patientapp.web.ratelimit.now", lambda: 1_800_000_000.0)
 
 
+# What every test app runs with; a test changes only what it is about (``make_app``).
+TEST_SETTINGS = {
+    "TESTING": True,
+    "WTF_CSRF_ENABLED": False,
+    "BASE_URL": "http://localhost",
+    "SECRET_KEY": "test-secret-key-that-is-long-enough-123",
+    "ALARM_SEND_ON_SAVE": False,  # sent by the tests themselves, so they can check it
+}
+
+
 @pytest.fixture
-def app(tmp_path):
-    app = create_app({
-        "TESTING": True,
-        "DATABASE": str(tmp_path / "test.sqlite3"),
-        "WTF_CSRF_ENABLED": False,
-        "BASE_URL": "http://localhost",
-        "SECRET_KEY": "test-secret-key-that-is-long-enough-123",
-        "ALARM_SEND_ON_SAVE": False,  # sent by the tests themselves, so they can check it
-    })
-    db = connect(app.config["DATABASE"])
-    migrate(db)
-    db.close()
-    return app
+def make_app(tmp_path):
+    """``make_app(**overrides)``: an app with the test settings on a migrated database of its
+    own (or the ``DATABASE`` given), with ``overrides`` on top."""
+    made = []
+
+    def _make(**overrides):
+        config = {**TEST_SETTINGS, "DATABASE": str(tmp_path / f"app{len(made)}.sqlite3"),
+                  **overrides}
+        app = create_app(config)
+        if config["DATABASE"] != ":memory:":
+            database = connect(config["DATABASE"])
+            migrate(database)
+            database.close()
+        made.append(app)
+        return app
+
+    return _make
+
+
+@pytest.fixture
+def app(make_app, tmp_path):
+    return make_app(DATABASE=str(tmp_path / "test.sqlite3"))
+
+
+class AuthActions:
+    """flaskr's ``auth``: sign the test client in as a clinician of a role, and out."""
+
+    def __init__(self, client, db, clinic_id):
+        self.client, self.db, self.clinic_id = client, db, clinic_id
+
+    def login(self, role: str = "admin", clinic_id: int | None = None, language: str = "en"):
+        return sign_in_as(self.client, self.db, clinic_id or self.clinic_id, role, language)
+
+    def logout(self):
+        return self.client.post("/clinic/logout")
+
+
+@pytest.fixture
+def auth(client, db, clinic_id):
+    return AuthActions(client, db, clinic_id)
 
 
 @pytest.fixture
@@ -194,30 +178,6 @@ def answer_all():
                 return posted
 
     return _answer_all
-
-
-def step_ids(html_page) -> list[str]:
-    return [m for m in re.findall(r"/step/([\w-]+)", str(html_page))]
-
-
-def yesterday() -> date:
-    return date.today() - timedelta(days=1)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def http_get(port: int, path: str, headers: dict | None = None) -> tuple[int, str]:
-    """GET from a server of the tests' own on loopback: (status, body)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.request("GET", path, headers=headers or {})
-    response = conn.getresponse()
-    body = response.read().decode()
-    conn.close()
-    return response.status, body
 
 
 class SmtpInbox:

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import ALERT_EMAIL
+from helpers import ALERT_EMAIL
 
 from patientapp import background
 from patientapp.accounts import save_clinic, save_clinician

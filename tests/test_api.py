@@ -13,18 +13,17 @@ from urllib.parse import quote
 import pytest
 import schemathesis
 from fhir.resources.R4B.bundle import Bundle
+from helpers import is_problem, sign_in_as, submit, validate
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import CHECKS, is_check_class, load_all_checks, positive_data_acceptance
 from schemathesis.generation.modes import GenerationMode
-from test_fhir import submit, validate
 
-from patientapp import create_app
 from patientapp.accounts import save_clinic, save_clinician
 from patientapp.api import openapi, search
 from patientapp.api import queries as api_db
 from patientapp.checks import date_window
 from patientapp.courses import queries as courses
-from patientapp.db import connect, migrate
+from patientapp.db import connect
 from patientapp.exports import CSV_COLUMNS
 from patientapp.timeutil import local_date, utcnow
 
@@ -65,14 +64,6 @@ def data(db, content, enrol, clinic_id):
 def pseudonym(db, course_id) -> str:
     return next(db.query("SELECT pseudonym FROM patients JOIN courses ON courses.patient_id ="
                          " patients.id WHERE courses.id = ?", [course_id]))["pseudonym"]
-
-
-def is_problem(response, status: int) -> dict:
-    assert response.status_code == status
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json()
-    assert body["status"] == status and body["title"] and body["detail"]
-    return body
 
 
 # --- keys -----------------------------------------------------------------------------------------
@@ -326,15 +317,11 @@ def test_the_openapi_document_needs_no_key_and_describes_every_route(app, client
 
 
 @pytest.fixture
-def api_schema(tmp_path, content):
+def api_schema(make_app, content):
     """The API of a clinic with data, loaded by schemathesis from its own OpenAPI document,
     and a write key (it may do everything a read key may, and more)."""
-    app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "schema.sqlite3"),
-                      "SECRET_KEY": "test-secret-key-that-is-long-enough-123",
-                      "BASE_URL": "http://localhost", "API_RATE_LIMIT": 100_000,
-                      "API_AUTH_FAILURE_LIMIT": 100_000})
+    app = make_app(API_RATE_LIMIT=100_000, API_AUTH_FAILURE_LIMIT=100_000)
     db = connect(app.config["DATABASE"])
-    migrate(db)
     clinic = save_clinic(db, "Fysio Schema", alert_emails="vagt@fysio-schema.example")
     for pathway in ("lumbar-radiculopathy", "cervical-radiculopathy"):
         course_id = courses.enrol(db, courses.NewPatient(clinic, "P"),
@@ -423,16 +410,9 @@ def test_the_api_keeps_to_its_document_across_linked_calls(api_schema):
 
 # --- admin pages: keys and the CSV download -------------------------------------------------------
 
-def sign_in(client, db, clinic_id, role="admin"):
-    save_clinician(db, clinic_id, f"{role}@clinic.example", role.title(), PASSWORD, role,
-                   language="en")
-    assert client.post("/clinic/login", data={"email": f"{role}@clinic.example",
-                                              "password": PASSWORD}).status_code == 302
-    return client
-
 
 def test_an_admin_creates_a_key_that_is_shown_once_and_works(client, db, clinic_id):
-    sign_in(client, db, clinic_id)
+    sign_in_as(client, db, clinic_id)
     response = client.post("/clinic/admin/api-keys",
                            data={"name": "  Journal  ", "scope": "read"})
     assert response.status_code == 200
@@ -446,14 +426,14 @@ def test_an_admin_creates_a_key_that_is_shown_once_and_works(client, db, clinic_
 
 
 def test_a_key_needs_a_name(client, db, clinic_id):
-    sign_in(client, db, clinic_id)
+    sign_in_as(client, db, clinic_id)
     response = client.post("/clinic/admin/api-keys", data={"name": "   ", "scope": "read"})
     assert response.status_code == 400
     assert [a["href"] for a in response.page.select(".error-summary a")] == ["#name"]
 
 
 def test_an_admin_revokes_a_key(client, db, clinic_id, key):
-    sign_in(client, db, clinic_id)
+    sign_in_as(client, db, clinic_id)
     key_id = api_db.find_api_key(db, key)["id"]
     response = client.post(f"/clinic/admin/api-keys/{key_id}/revoke")
     assert response.status_code == 302
@@ -465,7 +445,7 @@ def test_an_admin_revokes_a_key(client, db, clinic_id, key):
 def test_another_clinics_key_cannot_be_revoked(client, db, clinic_id):
     other = save_clinic(db, "Anden Klinik")
     key_id, _ = api_db.save_api_key(db, other, "Theirs", None)
-    sign_in(client, db, clinic_id)
+    sign_in_as(client, db, clinic_id)
     assert client.post(f"/clinic/admin/api-keys/{key_id}/revoke").status_code == 404
     assert api_db.list_api_keys(db, other)[0]["revoked_at"] is None
 
@@ -476,14 +456,12 @@ def test_another_clinics_key_cannot_be_revoked(client, db, clinic_id):
                                          ("/clinic/admin/export.csv", "GET")])
 def test_keys_and_the_csv_are_for_admins_only(client, db, clinic_id, url, method):
     assert "/clinic/login" in client.raw.open(url, method=method).headers["Location"]
-    sign_in(client, db, clinic_id, role="clinician")
+    sign_in_as(client, db, clinic_id, role="clinician")
     assert client.raw.open(url, method=method).status_code == 403
 
 
-def test_revoking_needs_a_csrf_token(tmp_path, db, clinic_id):
-    app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "test.sqlite3"),
-                      "SECRET_KEY": "test-secret-key-that-is-long-enough-123",
-                      "BASE_URL": "http://localhost"})
+def test_revoking_needs_a_csrf_token(app, make_app, db, clinic_id):
+    app = make_app(DATABASE=app.config["DATABASE"], WTF_CSRF_ENABLED=True)
     client = app.test_client()
     save_clinician(db, clinic_id, "admin@clinic.example", "Admin", PASSWORD, "admin")
     page = client.get("/clinic/login").get_data(as_text=True)
@@ -496,7 +474,7 @@ def test_revoking_needs_a_csrf_token(tmp_path, db, clinic_id):
 
 
 def test_the_csv_download_is_the_export_of_the_clinic(client, runner, db, clinic_id, data):
-    sign_in(client, db, clinic_id)
+    sign_in_as(client, db, clinic_id)
     response = client.get("/clinic/admin/export.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"].startswith("attachment;")

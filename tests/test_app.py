@@ -133,10 +133,9 @@ def test_session_cookie_is_httponly_and_samesite(app, enrol):
     assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
 
 
-def test_csrf_protects_every_form(tmp_path, enrol, app):
+def test_csrf_protects_every_form(make_app, enrol, app):
     """With CSRF switched on, a POST without the token is refused and nothing changes."""
-    protected = create_app({"DATABASE": app.config["DATABASE"], "TESTING": True,
-                            "SECRET_KEY": "s" * 40})
+    protected = make_app(DATABASE=app.config["DATABASE"], WTF_CSRF_ENABLED=True)
     _, token = enrol(consent="given")
     client = protected.test_client()
     response = client.post(f"/q/{token}/step/odi-1", data={"answer": "3"})
@@ -265,12 +264,11 @@ def test_repeated_failed_sign_ins_from_one_address_are_limited(client):
     (1, "https", True),   # behind one proxy: it terminated TLS and says so
     (1, "http", False),
 ])
-def test_https_follows_the_proxy_setting_everywhere(tmp_path, hops, claimed, secure):
+def test_https_follows_the_proxy_setting_everywhere(make_app, hops, claimed, secure):
     """HSTS, request.is_secure and external links all decide "is this https" the same way."""
     from flask import request, url_for
 
-    app = create_app({"DATABASE": str(tmp_path / "h.sqlite3"), "SECRET_KEY": "h" * 40,
-                      "TESTING": True, "PROXY_COUNT": hops})
+    app = make_app(PROXY_COUNT=hops)
     app.add_url_rule("/probe", "probe", lambda: {"secure": request.is_secure,
                                                  "url": url_for("web.show_index",
                                                                 _external=True)})

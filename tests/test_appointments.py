@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from test_api import is_problem
+from helpers import is_problem, sign_in_as
 
 from patientapp.accounts import save_clinic
 from patientapp.api import queries as api_db
@@ -198,7 +198,7 @@ def test_an_appointment_for_another_clinics_patient_finds_no_course(put, db, con
 
 
 def test_a_visit_whose_answers_are_in_cannot_move(put, db, content, course):
-    from test_fhir import submit
+    from helpers import submit
     course_id = course()
     submit(db, content, course_id)
     response = put("b", appointment("0241", FIRST + timedelta(days=5)))
@@ -326,10 +326,9 @@ def test_appointments_put_by_a_script_move_the_visits_and_the_invitations_follow
 
 
 def test_the_clinician_sees_that_an_invitation_was_stopped(put, client, db, clinic_id, course):
-    from test_api import sign_in
     course_id = course()
     day = date.fromisoformat(timepoint(db, course_id, "week-2")["visit_date"])
     put("w2", appointment("0243", day, status="cancelled"))
-    sign_in(client, db, clinic_id)
+    sign_in_as(client, db, clinic_id)
     row = client.get(f"/clinic/courses/{course_id}").page.find("td", string="0243").parent
     assert "appointment cancelled: no invitation" in row.text

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import free_port
-from conftest import http_get as get
+from helpers import free_port
+from helpers import http_get as get
 
 from patientapp.config import PROJECT_ROOT
 from patientapp.db import connect

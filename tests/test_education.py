@@ -6,14 +6,13 @@ import shutil
 from datetime import date, timedelta
 
 import pytest
-from conftest import CheckingClient
+from helpers import CheckingClient
 
-from patientapp import create_app
 from patientapp.accounts import save_clinic, save_clinician
 from patientapp.config import PROJECT_ROOT
 from patientapp.content.library import EducationModule, render_markdown
 from patientapp.courses import queries as courses
-from patientapp.db import connect, migrate
+from patientapp.db import connect
 from patientapp.education import queries, reading
 
 PASSWORD = "correct horse battery"
@@ -155,18 +154,15 @@ def test_the_clinician_sees_what_was_read(app, db, clinic_id, reader):
 # --- safety and a module in one language only ---------------------------------------------------
 
 @pytest.fixture
-def app_with(tmp_path):
+def app_with(tmp_path, make_app):
     """An app on an edited copy of content/, with an enrolled Danish patient's link."""
 
     def _make(edit) -> tuple[CheckingClient, str]:
         content = tmp_path / "content"
         shutil.copytree(PROJECT_ROOT / "content", content)
         edit(content)
-        app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "t.db"),
-                          "WTF_CSRF_ENABLED": False, "SECRET_KEY": "k" * 40,
-                          "CONTENT_DIR": str(content)})
+        app = make_app(CONTENT_DIR=str(content))
         db = connect(app.config["DATABASE"])
-        migrate(db)
         course_id = courses.enrol(db, courses.NewPatient(save_clinic(db, "Fysio"), "P"),
                                   app.extensions["content"].pathway("primary-low-back-pain"),
                                   date.today())

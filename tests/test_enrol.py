@@ -9,13 +9,12 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from helpers import enrol_args, submit_timepoint
 
 from patientapp.accounts import save_clinic
-from patientapp.content import SECTION_IDS
 from patientapp.courses import queries as courses
 from patientapp.courses.contact import ContactError, normalise_email, normalise_phone
 from patientapp.courses.enrolment import check_enrolment, last_day, pick_clinic
-from patientapp.questionnaires import queries as answers_db
 
 PATHWAY_IDS = ["primary-low-back-pain", "lumbar-radiculopathy", "cervical-radiculopathy"]
 FIRST = date.today() + timedelta(days=20)
@@ -28,21 +27,6 @@ def counts(db) -> dict:
 
 def visit_dates(db, course_id) -> dict:
     return {tp["key"]: tp["visit_date"] for tp in courses.list_timepoints(db, course_id)}
-
-
-def submit_timepoint(db, content, course_id, key):
-    """Answer a timepoint fully, through the same functions the patient pages use."""
-    course = courses.get_course(db, course_id)
-    pathway = content.pathway(course["pathway"])
-    tp = next(t for t in courses.list_timepoints(db, course_id) if t["key"] == key)
-    items = content.questionnaire("safety", "en").safety_items(pathway.id)
-    answers = {"nprs": {site: 4 for site in pathway.nprs_sites},
-               "psfs": {"activities": ["Walk"], "ratings": {"1": 5}},
-               "safety": {item["id"]: "no" for item in items},
-               **{name: dict.fromkeys(SECTION_IDS[name], 1) for name in ("odi", "ndi")}}
-    for instrument in [*tp["questionnaires"], "safety"]:
-        answers_db.save_answers(db, tp, instrument, "da", "1", answers[instrument])
-    assert answers_db.submit(db, tp, list(pathway.nprs_sites), items)
 
 
 # --- contact details ------------------------------------------------------------
@@ -165,11 +149,6 @@ def test_the_clinic_is_the_only_one_or_the_one_named(clinics, wanted, expected_i
 
 
 # --- flask enrol ------------------------------------------------------------------
-
-def enrol_args(**options) -> list[str]:
-    args = {"--pathway": "primary-low-back-pain", "--first-visit": FIRST.isoformat(),
-            "--name": "Anna Jensen", **options}
-    return ["enrol", *[item for pair in args.items() for item in pair if item is not None]]
 
 
 def test_enrol_prints_the_course_and_its_dated_timepoints(runner, db, clinic_id):

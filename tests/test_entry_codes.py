@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from test_enrol import enrol_args
+from helpers import enrol_args
 
 from patientapp.accounts import save_clinic, save_clinician
 from patientapp.content import SECTION_IDS, ContentError, load_content

@@ -8,13 +8,12 @@ import sqlite3
 from datetime import date, timedelta
 
 import pytest
-from conftest import CheckingClient
+from helpers import CheckingClient
 
-from patientapp import create_app
 from patientapp.accounts import save_clinic, save_clinician
 from patientapp.config import PROJECT_ROOT
 from patientapp.courses import queries as courses
-from patientapp.db import connect, migrate
+from patientapp.db import connect
 from patientapp.exercises import adherence, queries
 from patientapp.exercises.queries import LogEntry, PlanItem
 from patientapp.timeutil import local_date, utcnow
@@ -517,9 +516,8 @@ def test_the_patient_home_links_to_exercises_and_reading(patient):
     assert hrefs == [f"/q/{patient.token}/exercises", f"/q/{patient.token}/read"]
 
 
-def test_csrf_protects_the_log(app, patient, db):
-    protected = create_app({"DATABASE": app.config["DATABASE"], "TESTING": True,
-                            "SECRET_KEY": "s" * 40})
+def test_csrf_protects_the_log(app, make_app, patient, db):
+    protected = make_app(DATABASE=app.config["DATABASE"], WTF_CSRF_ENABLED=True)
     client = protected.test_client()
     url = f"/q/{patient.token}/exercises/bridge/log"
     assert client.post(url, data=VALID_LOG).status_code == 400
@@ -546,15 +544,12 @@ def test_only_the_librarys_drawings_can_be_fetched(client, name):
 
 # --- an exercise missing in the patient's language ---------------------------------------------
 
-def test_an_exercise_only_in_english_is_shown_in_english_and_flagged(tmp_path):
+def test_an_exercise_only_in_english_is_shown_in_english_and_flagged(tmp_path, make_app):
     content = tmp_path / "content"
     shutil.copytree(PROJECT_ROOT / "content", content)
     (content / "da/exercises/plank.yaml").unlink()
-    app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "t.db"),
-                      "WTF_CSRF_ENABLED": False, "SECRET_KEY": "k" * 40,
-                      "CONTENT_DIR": str(content)})
+    app = make_app(CONTENT_DIR=str(content))
     db = connect(app.config["DATABASE"])
-    migrate(db)
     clinic = save_clinic(db, "Fysio")
     course_id = courses.enrol(db, courses.NewPatient(clinic, "P", language="da"),
                               app.extensions["content"].pathway("primary-low-back-pain"),

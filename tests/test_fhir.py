@@ -10,74 +10,18 @@ import json
 import re
 
 import pytest
-from fhir.resources.R4B import get_fhir_model_class
-from fhir.resources.R4B.bundle import Bundle
+from helpers import check_bundle, submit, validate
 
 from patientapp.content import SECTION_IDS
-from patientapp.courses import queries as courses
 from patientapp.fhir import codes
 from patientapp.fhir import queries as fhir_db
 from patientapp.fhir.bundles import export_bundle, submission_bundle
 from patientapp.fhir.resources import FhirSettings, questionnaire
-from patientapp.questionnaires import queries as answers_db
 
 BASE = "https://fhir.example-fysio.dk/fhir"
 SETTINGS = FhirSettings(BASE)
 CANONICAL = re.compile(r"^\S+\|\S+$")
 ACTIVITIES = ["Tage strømper på", "Bære en indkøbspose"]
-
-
-def answers_for(pathway, alarm: str | None, safety_items: list[dict]) -> dict:
-    return {
-        "nprs": {site: 6 for site in pathway.nprs_sites},
-        "psfs": {"activities": ACTIVITIES, "ratings": {"1": 3, "2": 4}},
-        "odi": {**dict.fromkeys(SECTION_IDS["odi"], 2), "sex_life": "na"},
-        "ndi": dict.fromkeys(SECTION_IDS["ndi"], 1),
-        "safety": {item["id"]: "yes" if item["id"] == alarm else "no" for item in safety_items},
-    }
-
-
-def submit(db, content, course_id: int, key: str = "baseline", alarm: str | None = None,
-           locale: str = "da", **override) -> int:
-    """Answer and submit a timepoint through the patient flow's own functions."""
-    pathway = content.pathway(courses.get_course(db, course_id)["pathway"])
-    tp = next(t for t in courses.list_timepoints(db, course_id) if t["key"] == key)
-    items = content.questionnaire("safety", locale).safety_items(pathway.id)
-    answers = {**answers_for(pathway, alarm, items), **override}
-    for instrument in [*tp["questionnaires"], "safety"]:
-        version = str(content.questionnaire(instrument, locale).version)
-        answers_db.save_answers(db, tp, instrument, locale, version, answers[instrument])
-    assert answers_db.submit(db, tp, list(pathway.nprs_sites), items)
-    return tp["id"]
-
-
-def validate(resource: dict) -> dict:
-    get_fhir_model_class(resource["resourceType"]).model_validate(resource)
-    return resource
-
-
-def references(node) -> list[str]:
-    """Every Reference.reference anywhere in a resource."""
-    if isinstance(node, dict):
-        found = [node["reference"]] if isinstance(node.get("reference"), str) else []
-        return found + [r for value in node.values() for r in references(value)]
-    if isinstance(node, list):
-        return [r for value in node for r in references(value)]
-    return []
-
-
-def check_bundle(bundle: dict) -> dict[str, dict]:
-    """Validate a bundle and its resources; every reference resolves inside it."""
-    Bundle.model_validate(bundle)
-    by_url = {}
-    for entry in bundle["entry"]:
-        resource = validate(entry["resource"])
-        assert entry["fullUrl"] == f"{BASE}/{resource['resourceType']}/{resource['id']}"
-        by_url[entry["fullUrl"]] = resource
-    for resource in by_url.values():
-        for ref in references(resource):
-            assert f"{BASE}/{ref}" in by_url, f"{resource['id']}: {ref} does not resolve"
-    return by_url
 
 
 def of_type(bundle: dict, resource_type: str) -> list[dict]:

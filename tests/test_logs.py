@@ -12,11 +12,10 @@ import sys
 from datetime import date, timedelta
 
 import pytest
-from conftest import CheckingClient
+from helpers import CheckingClient
 
-from patientapp import create_app
 from patientapp.config import ConfigurationError
-from patientapp.db import connect, migrate
+from patientapp.db import connect
 from patientapp.demo import DEMO_EMAIL, create_demo
 from patientapp.timeutil import utcnow
 from patientapp.worker.loop import Worker
@@ -38,18 +37,13 @@ def stderr():
 
 
 @pytest.fixture
-def make_app(tmp_path, stderr, monkeypatch):
+def make_app(make_app, stderr, monkeypatch):
+    """The suite's ``make_app``, logging to ``stderr``, not testing: errors are handled as in
+    production (logged and answered with the error page), not raised into the test."""
     def _make(**config):
         with monkeypatch.context() as patch:  # the log handler takes sys.stderr at create_app
             patch.setattr(sys, "stderr", stderr)
-            app = create_app({"DATABASE": str(tmp_path / "log.sqlite3"),
-                              "WTF_CSRF_ENABLED": False, "BASE_URL": "http://localhost",
-                              "SECRET_KEY": "log-test-secret-key-that-is-long-enough",
-                              **config})
-        db = connect(app.config["DATABASE"])
-        migrate(db)
-        db.close()
-        return app
+            return make_app(TESTING=False, **config)
     return _make
 
 

@@ -6,7 +6,7 @@ import json
 from datetime import date, timedelta
 
 import pytest
-from conftest import ALERT_EMAIL
+from helpers import ALERT_EMAIL
 
 from patientapp.accounts import save_clinic, save_clinician
 from patientapp.courses import queries as courses

@@ -10,8 +10,8 @@ import time as clock
 from datetime import date, datetime, time, timedelta
 
 import pytest
-from conftest import free_port
-from conftest import http_get as get
+from helpers import free_port
+from helpers import http_get as get
 from prometheus_client.parser import text_string_to_metric_families
 
 from patientapp.config import PROJECT_ROOT

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from helpers import answer_everything, safety_form
 
 from patientapp.content import SECTION_IDS
 from patientapp.queries import list_score_rows
@@ -14,47 +15,6 @@ ODI_EXAMPLE = [1, 5, 4, 4, 3, 0, 1, 5, 3, 4]  # docs/scoring.md: 60
 
 def consent(client, token, choice="given"):
     return client.post(f"/q/{token}/consent", data={"consent": choice})
-
-
-def safety_form(content, pathway, answer="no", yes=()):
-    items = content.questionnaire("safety", "en").safety_items(pathway)
-    return {f"item_{i['id']}": ("yes" if i["id"] in yes else answer) for i in items}
-
-
-def answer_everything(client, token, content, pathway="primary-low-back-pain", odi=None,
-                      nprs=5, yes=(), activities=("Put on socks",), ratings=None):
-    """Walk every screen with valid answers, following the app's own redirects."""
-    odi = odi or [2] * 10
-    response = client.get(f"/q/{token}/step/{_first_step(client, token)}")
-    while "/step/" in response.request.path:
-        step = response.request.path.rsplit("/", 1)[1]
-        data = _answer_for(step, content, pathway, odi, nprs, yes, activities, ratings)
-        response = client.post(response.request.path, data=data)
-        assert response.status_code == 302, (step, response.page and response.page.text[:500])
-        response = client.get(response.headers["Location"])
-    return response
-
-
-def _first_step(client, token):
-    home = client.get(f"/q/{token}")
-    link = home.page.select_one("a.button")["href"]
-    return link.rsplit("/", 1)[1]
-
-
-def _answer_for(step, content, pathway, odi, nprs, yes, activities, ratings):
-    if step.startswith(("odi-", "ndi-")):
-        return {"answer": str(odi[int(step.split("-")[1]) - 1])}
-    if step.startswith("nprs-"):
-        return {"answer": str(nprs)}
-    if step == "psfs-activities":
-        named = {f"activities-{n}": text for n, text in enumerate(activities)}
-        return {**named, "fewer": "y"} if len(activities) < 3 else named
-    if step == "psfs-rate":
-        count = len(activities)
-        return {f"rating_{n}": str((ratings or [4] * count)[n - 1]) for n in range(1, count + 1)}
-    if step == "safety":
-        return safety_form(content, pathway, yes=yes)
-    raise AssertionError(step)
 
 
 def test_unknown_link_gets_a_clear_404_page(client):

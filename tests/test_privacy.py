@@ -82,7 +82,7 @@ def test_erasing_one_patient_leaves_the_others(db, demo):
 
 def test_answers_without_consent_are_deleted_once_the_consultation_is_over(client, db,
                                                                           enrol, content):
-    from tests.test_patient_flow import answer_everything
+    from helpers import answer_everything
 
     course_id, token = enrol(consent="refused")
     answer_everything(client, token, content)

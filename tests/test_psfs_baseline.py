@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_patient_flow import answer_everything
+from helpers import answer_everything
 
 from patientapp.accounts import save_clinician
 from patientapp.courses import queries as courses

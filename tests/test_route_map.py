@@ -111,3 +111,20 @@ def test_the_route_answers_whom_it_should_and_refuses_the_rest(world, endpoint, 
         wrong = world.client("anonymous").open(world.url(rule), method=method, headers={
             "Authorization": "Bearer pa_not-a-key"})
         assert wrong.status_code == 401
+
+
+def test_no_test_module_imports_another():
+    """Shared helpers live in helpers.py and route_map.py (the browser tests' in their
+    conftest); no test module imports another, so each can be read and run on its own."""
+    import ast
+
+    here = Path(__file__).resolve().parent
+    offenders = []
+    for path in [*here.glob("test_*.py"), *here.glob("browser/test_*.py")]:
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else \
+                [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            offenders += [f"{path.name}: {name}" for name in names
+                          if name.rpartition(".")[2].startswith("test_")
+                          or (name == "conftest" and path.parent == here)]
+    assert offenders == []

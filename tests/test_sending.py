@@ -17,8 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from aiosmtpd.controller import Controller
 from babel.dates import format_date
-from conftest import free_port
-from test_enrol import submit_timepoint
+from helpers import free_port, submit_timepoint
 
 from patientapp.courses import queries as courses
 from patientapp.notifications import due

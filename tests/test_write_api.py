@@ -8,7 +8,7 @@ import json
 from datetime import date, timedelta
 
 import pytest
-from test_api import is_problem
+from helpers import is_problem, sign_in_as
 
 from patientapp.accounts import save_clinic
 from patientapp.api import openapi
@@ -137,8 +137,7 @@ def test_enrolment_answers_201_with_the_course_as_the_read_api_shows_it(call, db
 def test_enrolment_is_audited_under_the_keys_name(call, db, client, clinic_id, course):
     row = audited(db, "api-enrol-patient")[0]
     assert (row["actor_type"], row["object_id"]) == ("api-key", course["id"])
-    from test_api import sign_in
-    sign_in(client, db, clinic_id)
+    sign_in_as(client, db, clinic_id)
     page = client.get("/clinic/audit").page
     assert "Booking system" in page.find(string="api-enrol-patient").find_parent("tr").text
 
@@ -238,7 +237,7 @@ def test_moving_the_final_consultation_moves_the_follow_ups(call, db):
 
 
 def test_a_visit_whose_answers_are_in_cannot_move(call, db, content, course):
-    from test_fhir import submit
+    from helpers import submit
     submit(db, content, course["id"])
     response = call("PUT", f"/courses/{course['id']}/visits/baseline", {"date": "2030-01-01"})
     assert "already been sent" in is_problem(response, 409)["detail"]
@@ -422,8 +421,7 @@ def test_create_api_key_takes_a_scope(runner, db, clinic_id):
 
 
 def test_an_admin_chooses_the_scope(client, db, clinic_id):
-    from test_api import sign_in
-    sign_in(client, db, clinic_id)
+    sign_in_as(client, db, clinic_id)
     page = client.get("/clinic/admin/api-keys").page
     assert page.find("input", attrs={"name": "scope", "value": "read"}).has_attr("checked")
     response = client.post("/clinic/admin/api-keys", data={"name": "Booking", "scope": "write"})

@@ -9,12 +9,15 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from datetime import date
 from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
 from patientapp import create_app
+from patientapp.accounts import save_clinic
+from patientapp.courses import queries as courses
 from patientapp.db import connect, migrate
 
 ARTIFACTS = Path(os.environ.get("PATIENTAPP_ARTIFACTS", "test-artifacts")).resolve()
@@ -197,3 +200,16 @@ def error_summary_problems(page) -> list[str]:
     """An error summary must have focus when the page loads (so a screen reader announces
     it), and every field it links to must point to its own message with aria-describedby."""
     return page.evaluate(ERROR_SUMMARY_JS)
+
+
+def enrol_link(app, pathway="primary-low-back-pain", language="da") -> tuple[int, str]:
+    """A Danish (or ``language``) patient enrolled today: (course id, their link)."""
+    db = connect(app.config["DATABASE"])
+    clinic = save_clinic(db, "Fysio Browser", alert_emails="vagt@fysio.example")
+    course_id = courses.enrol(db, courses.NewPatient(clinic, "Browser Patient",
+                                                     language=language),
+                              app.extensions["content"].pathway(pathway), date.today())
+    baseline = courses.list_timepoints(db, course_id)[0]
+    token = courses.create_invitation(db, baseline)
+    db.close()
+    return course_id, f"{app.config['BASE_URL']}/q/{token}"

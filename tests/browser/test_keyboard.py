@@ -11,8 +11,6 @@ import pytest
 from patientapp.db import connect
 from patientapp.demo import create_demo
 
-from .test_patient_journey import enrol_link
-
 pytestmark = pytest.mark.browser
 
 
@@ -71,7 +69,7 @@ def assert_every_control_reachable(page) -> None:
 
 
 def test_a_patient_can_answer_with_the_keyboard_only(live_app, browser):
-    from .conftest import PHONE
+    from .conftest import PHONE, enrol_link
 
     course_id, link = enrol_link(live_app, language="en")
     page = browser.new_context(**PHONE, java_script_enabled=False).new_page()

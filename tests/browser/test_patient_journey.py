@@ -3,31 +3,15 @@ in Danish and English."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
-from patientapp.accounts import save_clinic
-from patientapp.courses import queries as courses
 from patientapp.db import connect
 
-from .conftest import PHONE, choose, screenshot
+from .conftest import PHONE, choose, enrol_link, screenshot
 
 pytestmark = pytest.mark.browser
 
 ODI_EXAMPLE = [1, 5, 4, 4, 3, 0, 1, 5, 3, 4]
-
-
-def enrol_link(app, pathway="primary-low-back-pain", language="da") -> tuple[int, str]:
-    db = connect(app.config["DATABASE"])
-    clinic = save_clinic(db, "Fysio Browser", alert_emails="vagt@fysio.example")
-    course_id = courses.enrol(db, courses.NewPatient(clinic, "Browser Patient",
-                                                     language=language),
-                              app.extensions["content"].pathway(pathway), date.today())
-    baseline = courses.list_timepoints(db, course_id)[0]
-    token = courses.create_invitation(db, baseline)
-    db.close()
-    return course_id, f"{app.config['BASE_URL']}/q/{token}"
 
 
 WORDS = {"da": {"continue": "Fortsæt", "next": "Næste", "save": "Gem og fortsæt",
