@@ -17,6 +17,15 @@ from flask.cli import AppGroup
 
 from .config import PROJECT_ROOT
 
+# Each language's name in itself, as a language switch or a choice of language shows it.
+LANGUAGE_NAMES = {"da": "Dansk", "en": "English"}
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """(code, name) for every language the app is configured with, in that order."""
+    return [(code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]]
+
+
 translations_cli = AppGroup("translations", help="Extract, update and compile message catalogs.")
 
 

@@ -5,9 +5,10 @@ Passwords are checked by ``passwords`` (zxcvbn, no control characters)."""
 from __future__ import annotations
 
 from flask import g
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, TextAreaField
+from wtforms import PasswordField, RadioField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     EqualTo,
@@ -18,8 +19,11 @@ from wtforms.validators import (
     StopValidation,
 )
 
-from ..web.formfields import multi_line, radio, single_line, strip
+from ..courses.enrolment import Problem, check_enrolment, check_patient_details, entry_codes_of
+from ..i18n import language_choices
+from ..web.formfields import cap, multi_line, radio, single_line, strip
 from . import passwords
+from .settings import check_clinic_settings
 
 MESSAGES = {
     "email": _l("Enter your e-mail address."),
@@ -37,8 +41,7 @@ MESSAGES = {
     "password_guessable": _l("This password is too easy to guess. Avoid common passwords, "
                              "names, dates and repeated or keyboard patterns: four or five "
                              "unrelated words work well."),
-    "note_control": _l("The note holds invisible control characters. Remove them, or type "
-                       "the text again instead of pasting it."),
+    "course": _l("Choose the patient's course."),
 }
 
 
@@ -115,3 +118,116 @@ class ChangePasswordForm(FlaskForm):
                                     StrongPassword()])
     repeat = PasswordField(_l("Repeat the new password"),
                            validators=[EqualTo("new", message=MESSAGES["password_match"])])
+
+
+# --- forms checked by the shared pure checks ----------------------------------------------
+
+class CheckedForm(FlaskForm):
+    """A form whose rules are one of the pure checks the command line and the API share.
+
+    ``check(values)`` returns (clean values, problems); each problem's message goes to its
+    field, so the error summary and the fields show it like any WTForms error, and the
+    form keeps what was typed. After ``validate()``, ``clean`` holds the checked values.
+    """
+
+    clean = None
+    renamed: dict[str, str] = {}  # field -> MESSAGES key, where the form says it better
+
+    def check(self, values: dict) -> tuple[object, list[Problem]]:
+        raise NotImplementedError
+
+    def values(self) -> dict[str, str]:
+        return {name: field.data or "" for name, field in self._fields.items()
+                if name != "csrf_token"}
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        clean, problems = self.check(self.values())
+        for problem in problems:
+            field, message = self._fields[problem.field], self.message_for(problem)
+            if message not in field.errors:  # a field validator may have said it already
+                field.errors = [*field.errors, message]
+        self.clean = clean if valid and not problems else None
+        return self.clean is not None
+
+    def message_for(self, problem: Problem) -> str:
+        if problem.field in self.renamed:
+            return str(MESSAGES[self.renamed[problem.field]])
+        params = {key: _(value) if key == "problem" else value
+                  for key, value in (problem.params or {}).items()}
+        return _(problem.message, **params)
+
+
+def _text(label, **render_kw) -> StringField:
+    return StringField(label, filters=[strip, cap], validators=[single_line],
+                       render_kw=render_kw or None)
+
+
+class PatientDetailsForm(CheckedForm):
+    """The patient's name, contact details and language (also the start of enrolment)."""
+
+    name = _text(_l("Name"))
+    email = _text(_l("E-mail address (optional)"), type="email", inputmode="email")
+    phone = _text(_l("Mobile number (optional)"), type="tel", inputmode="tel")
+    language = RadioField(_l("The patient's language"), validate_choice=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language.choices = language_choices()
+
+    def check(self, values):
+        return check_patient_details(values)
+
+
+class EnrolForm(PatientDetailsForm):
+    pathway = RadioField(_l("Course"), validate_choice=False)
+    entry_code = RadioField(_l("Service code of the first consultation with questionnaires"),
+                            validate_choice=False)
+    first_visit = _text(_l("Date of the first consultation"), type="date")
+    referral_date = _text(_l("Referral date (optional)"), type="date")
+    renamed = {"pathway": "course"}  # the check names the course ids, for the command line
+
+    def __init__(self, pathways, pathway_options, entry_options, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pathways = pathways
+        self.pathway.choices, self.entry_code.choices = pathway_options, entry_options
+
+    def check(self, values):
+        return check_enrolment(values, self.pathways, entry_codes_of(self.pathways))
+
+
+class ClinicSettingsForm(CheckedForm):
+    name = _text(_l("Clinic name"))
+    phone = _text(_l("Phone number"), type="tel", inputmode="tel")
+    email = _text(_l("E-mail address (optional)"), type="email", inputmode="email")
+    # Lists: one per line or separated by commas, so a pasted column works too.
+    alert_emails = TextAreaField(_l("E-mail addresses for alarm notifications"),
+                                 filters=[strip, cap], validators=[multi_line],
+                                 render_kw={"rows": 2, "inputmode": "email"})
+    alert_phones = TextAreaField(_l("Mobile numbers for alarm notifications (SMS)"),
+                                 filters=[strip, cap], validators=[multi_line],
+                                 render_kw={"rows": 2, "inputmode": "tel"})
+
+    def check(self, values):
+        return check_clinic_settings(values)
+
+
+def visit_field(key: str) -> str:
+    return f"visit-{key}"
+
+
+class VisitDatesForm(FlaskForm):
+    keys: tuple[str, ...] = ()
+
+    def dates(self) -> dict[str, str]:
+        """The date typed for each visit, by timepoint key."""
+        return {key: self[visit_field(key)].data or "" for key in self.keys}
+
+
+def visit_dates_form(visits: list[tuple[str, str, str]]) -> type[VisitDatesForm]:
+    """A form class with a date field per (timepoint key, label, current date)."""
+    fields = {visit_field(key): StringField(label, default=current, filters=[strip, cap],
+                                            validators=[single_line], render_kw={"type": "date"})
+              for key, label, current in visits}
+    return type("VisitDates", (VisitDatesForm,), {**fields,
+                                                  "keys": tuple(key for key, _, _ in visits)})

@@ -91,6 +91,13 @@ def _check_contact(raw: Mapping, problems: list[Problem]) -> tuple[str, str]:
 
 def _check_name_and_pathway(raw: Mapping, pathway_ids: list[str],
                             problems: list[Problem]) -> None:
+    _check_name(raw, problems)
+    if (raw.get("pathway") or "").strip() not in pathway_ids:
+        problems.append(Problem("pathway", N_("Choose one of the courses: %(choices)s."),
+                                {"choices": ", ".join(pathway_ids)}))
+
+
+def _check_name(raw: Mapping, problems: list[Problem]) -> None:
     name = (raw.get("name") or "").strip()
     if not name:
         problems.append(Problem("name", N_("Enter the patient's name.")))
@@ -102,9 +109,6 @@ def _check_name_and_pathway(raw: Mapping, pathway_ids: list[str],
             single_line(name)
         except CheckError as error:
             problems.append(Problem("name", error.message))
-    if (raw.get("pathway") or "").strip() not in pathway_ids:
-        problems.append(Problem("pathway", N_("Choose one of the courses: %(choices)s."),
-                                {"choices": ", ".join(pathway_ids)}))
 
 
 def _check_language(raw: Mapping, problems: list[Problem]) -> str:
@@ -174,6 +178,18 @@ def check_contact_change(raw: Mapping[str, str | None]) -> tuple[dict, list[Prob
     if "language" in raw:
         # Unlike at enrolment, an empty language is not "da": a change must name one.
         clean["language"] = _check_language({"language": raw["language"] or "?"}, problems)
+    return ({} if problems else clean), problems
+
+
+def check_patient_details(raw: Mapping[str, str | None]) -> tuple[dict, list[Problem]]:
+    """The patient's name, e-mail, phone and language, checked as at enrolment (the form
+    that corrects them later). Returns the cleaned values, or {} and every problem."""
+    problems: list[Problem] = []
+    _check_name(raw, problems)
+    email, phone = _check_contact(raw, problems)
+    language = _check_language({"language": raw.get("language") or "?"}, problems)
+    clean = {"name": (raw.get("name") or "").strip(), "email": email, "phone": phone,
+             "language": language}
     return ({} if problems else clean), problems
 
 

@@ -17,6 +17,7 @@ from ..web.clinic import audit, clinic_course
 from ..web.errors import too_many_requests
 from ..web.ratelimit import too_many
 from . import admin_bp, identity, patient_bp, queries
+from .forms import MyDataForm
 
 
 def _json_download(data: dict, filename: str) -> Response:
@@ -27,13 +28,14 @@ def _json_download(data: dict, filename: str) -> Response:
 
 @patient_bp.get("/my-data")
 def show_my_data():
-    return _my_data_page({}, "")
+    return _my_data_page(MyDataForm(formdata=None))
 
 
-def _my_data_page(errors: dict, answer: str, status: int = 200):
+def _my_data_page(form: MyDataForm, status: int = 200):
     contact = queries.get_contact(get_db(), g.invitation["patient_id"])
-    return render_template("privacy/my_data.html", errors=errors, answer=answer,
-                           question=identity.question_for(**contact)), status
+    question = identity.question_for(**contact)
+    return render_template("privacy/my_data.html", form=form.ask(question) if question else form,
+                           question=question), status
 
 
 @patient_bp.post("/my-data.json")
@@ -48,7 +50,9 @@ def download_my_data():
     db = get_db()
     contact = queries.get_contact(db, g.invitation["patient_id"])
     question = identity.question_for(**contact)
-    answer = request.form.get("answer", "")[:254]
+    form = MyDataForm()
+    form.validate()
+    answer = form.answer.data or ""
     if not identity.answer_is_right(question, contact["email"], contact["phone"], answer):
         too_many("my-data", "MY_DATA_CHECK_LIMIT")
         too_many("my-data", "MY_DATA_CHECK_HOURLY_LIMIT", key=course_key, window=3600)
@@ -60,7 +64,8 @@ def download_my_data():
         if answer.strip():
             message = _("That does not match what the clinic has on file. Check it and try "
                         "again.")
-        return _my_data_page({"answer": [message]}, answer, 400)
+        form.answer.errors = [message]
+        return _my_data_page(form, 400)
     record(db, "patient", None, g.invitation["clinic_id"], "download-own-data", "course",
            g.invitation["course_id"])
     return _json_download(queries.patient_data(db, g.invitation["patient_id"]),

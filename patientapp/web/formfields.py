@@ -19,6 +19,14 @@ def strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+FIELD_MAX = 500  # longer than any field allows: a posted megabyte is not kept or echoed
+
+
+def cap(value):
+    """Filter: cut a text to FIELD_MAX characters (the check then says it is too long)."""
+    return value[:FIELD_MAX] if isinstance(value, str) else value
+
+
 def radio(label, choices, message, invalid=None) -> RadioField:
     """A required radio group; a tampered value gets ``invalid`` (or ``message``) via AnyOf,
     because WTForms' own choice check would answer in its generic words."""

@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 from wtforms import FieldList, RadioField
 
 from ..config import ConfigurationError
+from ..i18n import LANGUAGE_NAMES
 from ..scoring import DISPLAY_DECIMALS, display
 from ..timeutil import today
 
@@ -140,6 +141,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(paragraphs, "paragraphs")
     app.add_template_global(form_errors, "form_errors")
     app.add_template_global(get_locale, "get_locale")
+    app.add_template_global(LANGUAGE_NAMES, "language_names")
     app.add_template_global(own_errors, "own_errors")
     app.add_template_global(pathway_name, "content_pathway_name")
     app.add_template_global(has_endpoint, "has_endpoint")
