@@ -7,7 +7,7 @@ import io
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..db import get_db
+from ..db import get_db, write_transaction
 from ..exports import write_csv
 from ..queries import list_score_rows
 from ..timeutil import today
@@ -21,9 +21,10 @@ def manage_api_keys():
     db = get_db()
     form = ApiKeyForm()
     if form.validate_on_submit():
-        key_id, key = queries.save_api_key(db, g.clinician["clinic_id"], form.name.data,
-                                           g.clinician["id"], form.scope.data)
-        audit("create-api-key", "api-key", key_id, form.scope.data)
+        with write_transaction(db):  # the key and its audit entry together
+            key_id, key = queries.save_api_key(db, g.clinician["clinic_id"], form.name.data,
+                                               g.clinician["id"], form.scope.data)
+            audit("create-api-key", "api-key", key_id, form.scope.data)
         # Shown on this response only: the key itself is never stored.
         return render_template("api/key_created.html", key=key, name=form.name.data,
                                api_url=url_for("api.show_openapi", _external=True))
@@ -40,8 +41,11 @@ def revoke_api_key(key_id: int):
     if key_id not in {k["id"] for k in queries.list_api_keys(db, g.clinician["clinic_id"])}:
         audit("denied-api-key", "api-key", key_id)
         abort(404)
-    if queries.revoke_api_key(db, g.clinician["clinic_id"], key_id):
-        audit("revoke-api-key", "api-key", key_id)
+    with write_transaction(db):
+        revoked = queries.revoke_api_key(db, g.clinician["clinic_id"], key_id)
+        if revoked:
+            audit("revoke-api-key", "api-key", key_id)
+    if revoked:
         flash(_("The key has been revoked. Systems using it can no longer read data."))
     return redirect(url_for(".manage_api_keys"))
 

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from ..audit import record
 from ..courses import queries as courses
-from ..db import get_db
+from ..db import get_db, write_transaction
 from ..timeutil import parse_date, today
 from ..web.templating import local_date as format_day
 from . import bp, queries, reading
@@ -67,9 +67,10 @@ def mark_read(slug: str):
         return item
     if _ended():
         return redirect(url_for(".show_module", slug=slug))
-    if queries.save_read(get_db(), g.invitation["course_id"], slug):
-        record(get_db(), "patient", None, g.invitation["clinic_id"], "read-module", "course",
-               g.invitation["course_id"], slug)
+    with write_transaction(get_db()):  # the read and its audit entry together
+        if queries.save_read(get_db(), g.invitation["course_id"], slug):
+            record(get_db(), "patient", None, g.invitation["clinic_id"], "read-module",
+                   "course", g.invitation["course_id"], slug)
     flash(_("Marked as read. Well done!"))
     following = reading.next_unread(items, slug)
     if following is None:

@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, url_f
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from ..db import get_db
+from ..db import get_db, write_transaction
 from ..timeutil import utcnow
 from ..web.clinic import audit
 from . import bp, queries
@@ -39,10 +39,12 @@ def retry_delivery(delivery_id: int):
     if delivery is None or delivery["clinic_id"] != g.clinician["clinic_id"]:
         audit("denied-delivery", "delivery", delivery_id)
         abort(404)
-    reset = queries.retry(get_db(), g.clinician["clinic_id"], delivery_id, utcnow(),
-                          retry_window(current_app.config))
+    with write_transaction(get_db()):  # the retry and its audit entry together
+        reset = queries.retry(get_db(), g.clinician["clinic_id"], delivery_id, utcnow(),
+                              retry_window(current_app.config))
+        if reset:
+            audit("retry-delivery", "delivery", delivery_id)
     if reset:
-        audit("retry-delivery", "delivery", delivery_id)
         flash(_("The delivery will be sent again."))
         _send_soon()
     else:
@@ -52,9 +54,10 @@ def retry_delivery(delivery_id: int):
 
 @bp.post("/deliveries/retry-failed")
 def retry_failed_deliveries():
-    reset = queries.retry(get_db(), g.clinician["clinic_id"], None, utcnow(),
-                          retry_window(current_app.config))
-    audit("retry-failed-deliveries", detail=str(reset))
+    with write_transaction(get_db()):
+        reset = queries.retry(get_db(), g.clinician["clinic_id"], None, utcnow(),
+                              retry_window(current_app.config))
+        audit("retry-failed-deliveries", detail=str(reset))
     flash(ngettext("%(num)d delivery will be sent again.",
                    "%(num)d deliveries will be sent again.", reset))
     if reset:
