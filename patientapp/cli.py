@@ -13,7 +13,6 @@ from flask.cli import with_appcontext
 
 from . import accounts
 from .api.commands import create_api_key_command
-from .checkconfig import check_command
 from .checks import Day
 from .clinician.passwords import has_control_characters, password_problem
 from .courses.commands import enrol_command, move_visit_command
@@ -22,6 +21,7 @@ from .demo import create_demo
 from .exports import write_csv
 from .fhir.commands import export_fhir_command
 from .i18n import compile_catalogs
+from .monitoring.checkconfig import check_command
 from .notifications.commands import send_due_command
 from .queries import list_score_rows
 from .timeutil import today

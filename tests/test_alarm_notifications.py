@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from helpers import ALERT_EMAIL
 
-from patientapp import background
 from patientapp.accounts import save_clinic, save_clinician
 from patientapp.content import load_content
 from patientapp.courses import queries as courses
@@ -22,6 +21,7 @@ from patientapp.notifications import queries as outbox
 from patientapp.notifications.backends import DeliveryError, SmtpEmail
 from patientapp.notifications.sending import Outlets, send_due
 from patientapp.timeutil import CLINIC_TZ
+from patientapp.web import background
 
 CONTENT = load_content(Path(__file__).resolve().parents[1] / "content")
 ITEMS = [(pathway, item["id"], item["level"])

@@ -16,12 +16,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from helpers import check_bundle, free_port, sign_in_as, submit
 
-from patientapp import background
 from patientapp.accounts import save_clinic
 from patientapp.config import ConfigurationError
 from patientapp.courses import queries as courses
 from patientapp.db import connect
 from patientapp.events import timepoint_submitting
+from patientapp.web import background
 from patientapp.webhooks import queries as outbox
 from patientapp.webhooks.hooks import wait_for_background_deliveries
 from patientapp.webhooks.retry import STALE_AFTER, backoff

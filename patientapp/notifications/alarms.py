@@ -24,9 +24,9 @@ from flask import Flask, current_app, render_template
 from flask_babel import force_locale
 from sqlite_utils import Database
 
-from .. import background
 from ..db import connect
 from ..timeutil import utcnow
+from ..web import background
 from . import backends, queries
 from .addresses import recipients  # noqa: F401  (re-exported for the views)
 from .backends import Email, Sms

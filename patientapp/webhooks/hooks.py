@@ -13,9 +13,9 @@ import threading
 from flask import Flask, current_app, has_app_context
 from sqlite_utils import Database
 
-from .. import background
 from ..db import connect
 from ..timeutil import utcnow
+from ..web import background
 from . import queries
 from .outbox import enqueue_submission
 from .sending import deliver_due, setup_from_app

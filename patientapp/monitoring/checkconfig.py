@@ -18,13 +18,13 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from .config import DEV_SECRET_KEY, ConfigurationError, check_production, defaults
-from .db import get_db
-from .i18n import stale_catalogs
-from .monitoring.readiness import OK, run_checks
-from .notifications.backends import BackendConfigError
-from .notifications.sending import outlets_from_config
-from .timeutil import utcnow
+from ..config import DEV_SECRET_KEY, ConfigurationError, check_production, defaults
+from ..db import get_db
+from ..i18n import stale_catalogs
+from ..notifications.backends import BackendConfigError
+from ..notifications.sending import outlets_from_config
+from ..timeutil import utcnow
+from .readiness import OK, run_checks
 
 SECRET = re.compile(r"(SECRET|PASSWORD|_TOKEN$|^TOKEN$)")
 ENV_PREFIX = "PATIENTAPP_"
