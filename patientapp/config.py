@@ -7,12 +7,14 @@ uses the development secret key.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
 
 from .timeutil import DEFAULT_TIMEZONE, zone
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "0.0.0.0")  # nosec B104: names refused
 DEV_SECRET_KEY = "dev-only-not-secret"  # nosec B105  # noqa: S105 - a marker, refused in production
 
 
@@ -143,3 +145,9 @@ def check_production(app: Flask) -> None:
         )
     if len(str(app.config["SECRET_KEY"])) < 32:
         raise ConfigurationError("PATIENTAPP_SECRET_KEY must be at least 32 characters long.")
+    host = (urlsplit(str(app.config["BASE_URL"])).hostname or "").lower()
+    if host in LOCAL_HOSTS or host.endswith(".localhost"):
+        raise ConfigurationError(
+            f"PATIENTAPP_BASE_URL is {app.config['BASE_URL']}: every patient link would point "
+            "at this machine itself. Set it to the address patients open, such as "
+            "https://skema.your-clinic.dk.")

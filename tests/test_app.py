@@ -23,8 +23,35 @@ def test_production_refuses_the_development_secret_key(tmp_path):
 
 
 def test_production_accepts_a_real_secret_key(tmp_path):
-    app = create_app({"DATABASE": str(tmp_path / "x.db"), "SECRET_KEY": "k" * 64})
+    app = create_app({"DATABASE": str(tmp_path / "x.db"), "SECRET_KEY": "k" * 64,
+                      "BASE_URL": "https://skema.fysio.example"})
     check_production(app)
+
+
+@pytest.mark.parametrize("base_url", ["http://127.0.0.1:5000", "http://localhost",
+                                      "https://LOCALHOST:8443/", "http://[::1]:5000",
+                                      "http://skema.localhost", "http://0.0.0.0"])
+def test_production_refuses_a_base_url_on_this_machine(tmp_path, base_url):
+    """Every patient link would point at the server itself (the default is 127.0.0.1)."""
+    app = create_app({"DATABASE": str(tmp_path / "x.db"), "SECRET_KEY": "k" * 64,
+                      "BASE_URL": base_url})
+    with pytest.raises(ConfigurationError, match="PATIENTAPP_BASE_URL"):
+        check_production(app)
+
+
+def test_production_refuses_to_print_messages_instead_of_sending_them(tmp_path):
+    """No SMTP and no SMS with a production key: send-due refuses, nothing is printed; with
+    one channel, the other's messages fail (and are retried) instead of being printed."""
+    from patientapp.notifications.sending import outlets_from_config
+
+    app = create_app({"DATABASE": str(tmp_path / "x.db"), "SECRET_KEY": "k" * 64,
+                      "BASE_URL": "https://skema.fysio.example"})
+    result = app.test_cli_runner().invoke(args=["send-due"])
+    assert result.exit_code == 2 and "Neither PATIENTAPP_SMTP_HOST" in result.output
+    app.config.update(SMS_URL="https://sms.example/send")
+    email = outlets_from_config(app.config).email
+    with pytest.raises(Exception, match="no e-mail server is configured"):
+        email.send(None)
 
 
 def test_environment_variables_configure_the_app(tmp_path, monkeypatch):

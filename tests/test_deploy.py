@@ -76,7 +76,11 @@ class Container:
         [workdir] = instruction("WORKDIR")
         self.paths = {workdir: str(PROJECT_ROOT)}
         self.env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
-                    "PATIENTAPP_SECRET_KEY": SECRET, "PATIENTAPP_METRICS_TOKEN": TOKEN}
+                    "PATIENTAPP_SECRET_KEY": SECRET, "PATIENTAPP_METRICS_TOKEN": TOKEN,
+                    "PATIENTAPP_BASE_URL": "https://skema.deploy.example",
+                    # a mail server is required in production (nothing is due, none is used)
+                    "PATIENTAPP_SMTP_HOST": "smtp.deploy.example",
+                    "PATIENTAPP_MAIL_FROM": "skema@deploy.example"}
         for key, value in docker_env().items():
             if value.startswith("/") and not value.startswith(workdir):
                 folder = str(Path(value).parent) if Path(value).suffix else value
@@ -199,7 +203,8 @@ def test_the_image_builds_and_answers_healthz():
     name = tag.replace(":", "-")
     try:
         run = subprocess.run(["docker", "run", "-d", "--name", name, "-e",
-                              f"PATIENTAPP_SECRET_KEY={SECRET}", "-p",
+                              f"PATIENTAPP_SECRET_KEY={SECRET}", "-e",
+                              "PATIENTAPP_BASE_URL=https://skema.deploy.example", "-p",
                               f"127.0.0.1:{port}:{app_port()}", tag],
                              capture_output=True, text=True, timeout=60)
         assert run.returncode == 0, run.stderr

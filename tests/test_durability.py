@@ -46,7 +46,7 @@ class Server:
         self.port, self.process = port, None
         self.env = {**os.environ, "PATIENTAPP_DATABASE": str(database),
                     "PATIENTAPP_SECRET_KEY": "durability-test-secret-0123456789abcdef",
-                    "PATIENTAPP_BASE_URL": f"http://127.0.0.1:{port}",
+                    "PATIENTAPP_BASE_URL": "https://skema.durability.example",
                     # every simulated phone comes from 127.0.0.1
                     "PATIENTAPP_PATIENT_RATE_LIMIT": "1000000"}
 

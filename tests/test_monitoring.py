@@ -198,6 +198,7 @@ def test_request_counts_add_up_over_gunicorn_processes(app, tmp_path):
     port = free_port()
     env = {**os.environ, "PATIENTAPP_DATABASE": app.config["DATABASE"],
            "PATIENTAPP_SECRET_KEY": "metrics-test-secret-0123456789abcdef",
+           "PATIENTAPP_BASE_URL": "https://skema.metrics.example",
            "PATIENTAPP_METRICS_TOKEN": TOKEN}
     env["PROMETHEUS_MULTIPROC_DIR"] = str(tmp_path / "metrics")
     server = subprocess.Popen(

@@ -21,8 +21,8 @@ from flask.cli import with_appcontext
 from ..config import DEV_SECRET_KEY, ConfigurationError, check_production, defaults
 from ..db import get_db
 from ..i18n import stale_catalogs
-from ..notifications.backends import BackendConfigError
-from ..notifications.sending import outlets_from_config
+from ..notifications.backends import BackendConfigError, console_allowed
+from ..notifications.sending import NOTHING_CONFIGURED, can_send, outlets_from_config
 from ..timeutil import utcnow
 from .readiness import OK, run_checks
 
@@ -82,9 +82,16 @@ def _production(config: Mapping, app: Flask) -> list[Finding]:
 
 def _sending(config: Mapping) -> list[Finding]:
     try:
-        outlets_from_config(config)
+        outlets = outlets_from_config(config)
     except BackendConfigError as error:
         return [Finding("error", "SMTP_HOST", str(error))]
+    if not can_send(outlets):
+        return [Finding("error", "SMTP_HOST", NOTHING_CONFIGURED)]
+    if not console_allowed(config):  # production: a missing channel sends nothing at all
+        return [Finding("warning", setting, f"is not set: {what} are not sent; patients with "
+                        "only that contact detail get no invitation")
+                for setting, what in (("SMTP_HOST", "e-mails"), ("SMS_URL", "text messages"))
+                if not config.get(setting)]
     found = []
     if not config.get("SMTP_HOST"):
         found.append(Finding("warning", "SMTP_HOST", "is not set: e-mails are printed to "

@@ -21,6 +21,7 @@ from email.utils import formataddr, formatdate, make_msgid
 from typing import Protocol
 
 from ..checks import NOT_SINGLE_LINE
+from ..config import DEV_SECRET_KEY
 
 TIMEOUT_SECONDS = 10
 
@@ -105,6 +106,23 @@ class SmtpEmail:
         return mime
 
 
+def console_allowed(config: Mapping) -> bool:
+    """Printing messages instead of sending them is for the demo and the tests only: with a
+    production secret key it would put addresses and live links in a log."""
+    return bool(config.get("TESTING")) or config.get("SECRET_KEY") in (DEV_SECRET_KEY, "", None)
+
+
+@dataclass
+class Unconfigured:
+    """A channel with no server set in production: nothing is printed, every send fails."""
+
+    channel: str
+    setting: str
+
+    def send(self, message) -> None:
+        raise DeliveryError(f"no {self.channel} server is configured ({self.setting})")
+
+
 class ConsoleEmail:
     """Prints the e-mail instead of sending it: the demo default, when no SMTP host is set."""
 
@@ -160,7 +178,8 @@ def _text(value) -> str | None:
 
 def email_from_config(config: Mapping) -> EmailBackend:
     if not config.get("SMTP_HOST"):
-        return ConsoleEmail()
+        return ConsoleEmail() if console_allowed(config) else \
+            Unconfigured("e-mail", "PATIENTAPP_SMTP_HOST")
     if not config.get("MAIL_FROM"):
         raise BackendConfigError("PATIENTAPP_SMTP_HOST is set but PATIENTAPP_MAIL_FROM is not: "
                                  "set the address invitations are sent from.")
@@ -172,7 +191,8 @@ def email_from_config(config: Mapping) -> EmailBackend:
 
 def sms_from_config(config: Mapping) -> SmsBackend:
     if not config.get("SMS_URL"):
-        return ConsoleSms()
+        return ConsoleSms() if console_allowed(config) else \
+            Unconfigured("SMS", "PATIENTAPP_SMS_URL")
     return HttpSms(url=str(config["SMS_URL"]), username=_text(config.get("SMS_USERNAME")),
                    password=_text(config.get("SMS_PASSWORD")),
                    token=_text(config.get("SMS_TOKEN")))

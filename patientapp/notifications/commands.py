@@ -16,7 +16,7 @@ from ..db import get_db
 from ..timeutil import clinic_tz, parse_now_option
 from . import due
 from .backends import BackendConfigError
-from .sending import Report, outlets_from_config, send_due
+from .sending import NOTHING_CONFIGURED, Report, can_send, outlets_from_config, send_due
 
 
 def _describe(report: Report, now: datetime) -> list[str]:
@@ -54,6 +54,8 @@ def send_due_command(now_text: str | None) -> None:
         outlets = outlets_from_config(current_app.config)
     except BackendConfigError as error:
         raise click.UsageError(str(error)) from None
+    if not can_send(outlets):
+        raise click.UsageError(NOTHING_CONFIGURED)
     report = send_due(get_db(), now, outlets)
     for line in _describe(report, now):
         click.echo(line)

@@ -51,12 +51,25 @@ class Outlets:
     sms_sender: str | None = None
 
 
+NOTHING_CONFIGURED = ("Neither PATIENTAPP_SMTP_HOST nor PATIENTAPP_SMS_URL is set. With a "
+                      "production secret key messages are never printed instead (they would "
+                      "put addresses and live links in a log): set up e-mail or SMS first "
+                      "(README, Production).")
+
+
 def outlets_from_config(config: Mapping) -> Outlets:
-    """Backends from PATIENTAPP_SMTP_* / PATIENTAPP_SMS_*; the console when unset."""
+    """Backends from PATIENTAPP_SMTP_* / PATIENTAPP_SMS_*; unset, the console in the demo and
+    the tests, and in production a channel whose sends fail (nothing is printed)."""
     return Outlets(email=backends.email_from_config(config),
                    sms=backends.sms_from_config(config),
                    base_url=str(config["BASE_URL"]).rstrip("/"),
                    sms_sender=config.get("SMS_FROM"))
+
+
+def can_send(outlets: Outlets) -> bool:
+    """False when no channel can send: ``send-due`` and the worker refuse to run."""
+    return not (isinstance(outlets.email, backends.Unconfigured)
+                and isinstance(outlets.sms, backends.Unconfigured))
 
 
 def send_due(db: Database, now: datetime, outlets: Outlets) -> Report:

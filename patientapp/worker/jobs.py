@@ -17,7 +17,8 @@ from pathlib import Path
 from flask import Flask
 from sqlite_utils import Database
 
-from ..notifications.sending import outlets_from_config, send_due
+from ..notifications.backends import BackendConfigError
+from ..notifications.sending import NOTHING_CONFIGURED, can_send, outlets_from_config, send_due
 from ..privacy.backup import backup_to_dir, dated_backups
 from ..privacy.purge import purge_expired
 from ..timeutil import clinic_tz, local_date, parse_moment
@@ -56,7 +57,10 @@ def is_due(job: Job, state: dict | None, now: datetime) -> bool:
 
 
 def _send_due(app: Flask, db: Database, now: datetime) -> Counts:
-    report = send_due(db, now, outlets_from_config(app.config))
+    outlets = outlets_from_config(app.config)
+    if not can_send(outlets):  # a failed job, logged, and seen on /metrics and /readyz
+        raise BackendConfigError(NOTHING_CONFIGURED)
+    report = send_due(db, now, outlets)
     return {"sent": report.sent, "retrying": report.retrying, "given_up": report.given_up,
             "interrupted": report.interrupted, "cancelled": report.cancelled,
             "outside_hours": int(report.outside_hours), "alarms_sent": report.alarms.sent,
