@@ -119,8 +119,9 @@ def submit(db, content, course_id: int, key: str = "baseline", alarm: str | None
     items = content.questionnaire("safety", locale).safety_items(pathway.id)
     answers = {**answers_for(pathway, alarm, items), **override}
     for instrument in [*tp["questionnaires"], "safety"]:
-        version = str(content.questionnaire(instrument, locale).version)
-        answers_db.save_answers(db, tp, instrument, locale, version, answers[instrument])
+        version = content.questionnaire(instrument, locale).content_version
+        answers_db.save_answers(db, tp, instrument, locale, version, answers[instrument],
+                                content.translations(instrument).values())
     assert answers_db.submit(db, tp, list(pathway.nprs_sites), items)
     return tp["id"]
 
