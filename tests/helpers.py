@@ -155,6 +155,15 @@ def check_bundle(bundle: dict, base: str = FHIR_BASE) -> dict[str, dict]:
     return by_url
 
 
+def is_outcome(response, status: int) -> dict:
+    """A FHIR route's error: an OperationOutcome (application/fhir+json)."""
+    assert response.status_code == status
+    assert response.mimetype == "application/fhir+json"
+    body = response.get_json()
+    assert body["resourceType"] == "OperationOutcome" and body["issue"]
+    return body
+
+
 def is_problem(response, status: int) -> dict:
     assert response.status_code == status
     assert response.mimetype == "application/problem+json"

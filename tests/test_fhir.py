@@ -8,11 +8,18 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+from datetime import date
+from pathlib import Path
 
 import pytest
 from helpers import check_bundle, submit, validate
 
+from patientapp import create_app
+from patientapp.accounts import save_clinic
 from patientapp.content import SECTION_IDS
+from patientapp.courses import queries as courses
+from patientapp.db import connect, migrate
 from patientapp.fhir import codes
 from patientapp.fhir import queries as fhir_db
 from patientapp.fhir.bundles import export_bundle, submission_bundle
@@ -365,3 +372,61 @@ def test_export_fhir_refuses_a_malformed_date(runner):
 def test_an_export_with_nothing_in_it_is_still_valid(content):
     bundle = export_bundle(SETTINGS, content, [], "2026-01-01T00:00:00+00:00")
     check_bundle(bundle)
+
+
+# --- content versions ---------------------------------------------------------------------------
+
+def test_an_edited_file_is_a_new_version_and_old_responses_keep_theirs(tmp_path):
+    """Change a word after a patient answered: the export shows both versions, and the old
+    response keeps the words and version it was answered on."""
+    root = tmp_path / "content"
+    shutil.copytree(Path(__file__).parent.parent / "content", root)
+    config = {"TESTING": True, "DATABASE": str(tmp_path / "v.sqlite3"), "CONTENT_DIR": str(root),
+              "FHIR_BASE": BASE, "SECRET_KEY": "test-secret-key-that-is-long-enough-123"}
+    before = create_app(config)
+    db = connect(config["DATABASE"])
+    migrate(db)
+    content = before.extensions["content"]
+    clinic = save_clinic(db, "Fysio Versions", "+45 11 22 33 44", alert_emails="a@b.example")
+    course_id = courses.enrol(db, courses.NewPatient(clinic, "Test Patient"),
+                              content.pathway("lumbar-radiculopathy"), date.today())
+    courses.record_consent(db, course_id, "given")
+    submit(db, content, course_id)
+    old_version = content.questionnaire("odi", "da").content_version
+    odi = root / "questionnaires" / "odi.da.yaml"
+    odi.write_text(odi.read_text(encoding="utf-8").replace("title: Gang", "title: At gå"),
+                   encoding="utf-8")
+
+    after = create_app(config)
+    new_version = after.extensions["content"].questionnaire("odi", "da").content_version
+    assert new_version != old_version
+    assert new_version.split("-")[0] == old_version.split("-")[0]  # declared "2.1a" kept
+    result = after.test_cli_runner().invoke(args=["export-fhir"])
+    bundle = json.loads(result.output)
+    check_bundle(bundle)
+    odis = {q["version"]: q for q in of_type(bundle, "Questionnaire") if q["name"] == "ODI"}
+    assert set(odis) == {old_version, new_version}
+    walking = {v: next(i["text"] for i in q["item"] if i["linkId"] == "walking")
+               for v, q in odis.items()}
+    assert walking == {old_version: "Gang", new_version: "At gå"}
+    response = next(r for r in of_type(bundle, "QuestionnaireResponse")
+                    if "/odi|" in r["questionnaire"])
+    assert response["questionnaire"] == f"{BASE}/Questionnaire/odi|{old_version}"
+    assert next(i["text"] for i in response["item"] if i["linkId"] == "walking") == "Gang"
+    kept = list(db.query("SELECT locale FROM content_snapshots WHERE instrument = 'odi'"
+                         " AND content_version = ?", [old_version]))
+    assert sorted(r["locale"] for r in kept) == ["da", "en"]
+    db.close()
+
+
+def test_a_response_from_before_versions_were_kept_is_kept_at_first_use(db, content,
+                                                                       consented):
+    timepoint_id = submit(db, content, consented())
+    db.execute("UPDATE responses SET content_version = '2.1a' WHERE instrument = 'odi'")
+    db.execute("DELETE FROM content_snapshots")
+    bundle = bundle_for(db, content, timepoint_id)
+    odi = next(r for r in of_type(bundle, "QuestionnaireResponse")
+               if "/odi|" in r["questionnaire"])
+    assert odi["questionnaire"] == f"{BASE}/Questionnaire/odi|2.1a"
+    assert {r["locale"] for r in db.query("SELECT locale FROM content_snapshots WHERE"
+                                          " content_version = '2.1a'")} == {"da", "en"}

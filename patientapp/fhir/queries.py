@@ -112,3 +112,25 @@ def get_submission(db: Database, timepoint_id: int,
                    content: Content | None = None) -> dict | None:
     found = list_submissions(db, SubmissionFilter(timepoint_id=timepoint_id), content)
     return found[0] if found else None
+
+
+# The rows behind the resources that are read by id (their ids are "<prefix><row id>").
+ROW_TABLES = {"QuestionnaireResponse": "responses", "Observation": "scores", "Flag": "alerts"}
+
+
+def find_timepoint(db: Database, resource_type: str, row_id: int) -> int | None:
+    """The timepoint a response, score or alert belongs to, whoever's it is."""
+    table = ROW_TABLES[resource_type]  # one of three fixed names, never from the request
+    row = next(db.query(f"SELECT timepoint_id FROM {table} WHERE id = ?", [row_id]),  # nosec B608
+               None)
+    return row["timepoint_id"] if row else None
+
+
+def get_patient(db: Database, clinic_id: int, pseudonym: str) -> dict | None:
+    """The patient with this pseudonym, when the clinic has a course of theirs whose
+    answers may be passed on (the same rule as everything else FHIR)."""
+    return next(db.query(
+        "SELECT patients.pseudonym, patients.name AS patient_name FROM patients"
+        " JOIN courses ON courses.patient_id = patients.id WHERE patients.pseudonym = ?"
+        " AND courses.clinic_id = ? AND courses.consent = 'given' LIMIT 1",
+        [pseudonym, clinic_id]), None)

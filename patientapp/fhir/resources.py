@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from html import escape
 
 from .. import scoring
-from ..scoring import display_score
 from ..content import NPRS_SITES, SECTION_IDS, Pathway, Questionnaire
+from ..scoring import display_score
 from . import codes
 
 PSFS_SLOTS = scoring.PSFS_MAX_ACTIVITIES
@@ -134,9 +134,11 @@ def total_link_id(instrument: str) -> str:
 def _section_total(instrument: str, wording: Wording) -> dict:
     link_id = total_link_id(instrument)
     least = scoring.SECTION_COUNT - scoring.MAX_MISSING_SECTIONS
-    # "Not applicable" has no ordinalValue, so it is left out of both the sum and the count.
+    # "Not applicable" has no ordinalValue: it is left out of both the sum and the count
+    # (before ordinal(), which would otherwise look for it in a terminology server).
     return _total(link_id, wording,
-                  f"%resource.item.where(linkId != '{link_id}').answer.value.ordinal()",
+                  f"%resource.item.where(linkId != '{link_id}').answer.value"
+                  f".where(code != '{NOT_APPLICABLE}').ordinal()",
                   f"iif(%ordinals.count() >= {least}, %ordinals.sum() * 100 / "
                   f"({scoring.SECTION_MAX} * %ordinals.count()), {{}})")
 
