@@ -80,7 +80,7 @@ def outside_references(path: Path, text: str, root: Path = ROOT) -> list[str]:
         target = (path.parent / match.group(1)).resolve()
         if not inside(target, root) or not target.exists():
             found.append(f"{match.group(1)!r} (leads to nothing in the repository)")
-    # An npm lock file's "license": "SEE LICENSE IN LICENSE.md" names a file of that package.
+    # An npm lock file's "license": "SEE LICENSE IN <file>" names a file of that package.
     names_text = NPM_LICENSE.sub("", text) if path.name == "package-lock.json" else text
     for match in MD_NAME.finditer(names_text):
         name = match.group(1)

@@ -19,7 +19,8 @@ from patientapp import create_app
 from patientapp.accounts import save_clinic
 from patientapp.content import SECTION_IDS
 from patientapp.courses import queries as courses
-from patientapp.db import connect, migrate
+from patientapp.db import connect, migrate, now
+from patientapp.demo import create_demo
 from patientapp.fhir import codes
 from patientapp.fhir import queries as fhir_db
 from patientapp.fhir.bundles import export_bundle, submission_bundle
@@ -430,3 +431,32 @@ def test_a_response_from_before_versions_were_kept_is_kept_at_first_use(db, cont
     assert odi["questionnaire"] == f"{BASE}/Questionnaire/odi|2.1a"
     assert {r["locale"] for r in db.query("SELECT locale FROM content_snapshots WHERE"
                                           " content_version = '2.1a'")} == {"da", "en"}
+
+
+# --- the demo, which integrators try first ----------------------------------------------------
+
+def test_the_demo_answers_name_real_versions_in_the_patients_language_at_real_times(
+        app, db, content):
+    with app.app_context():
+        create_demo(db, content, "http://localhost", date.today(), "demo password 123")
+    rows = list(db.query(
+        "SELECT responses.*, patients.language FROM responses JOIN courses ON courses.id ="
+        " responses.course_id JOIN patients ON patients.id = courses.patient_id"
+        " WHERE responses.status = 'submitted'"))
+    assert rows
+    for row in rows:
+        q = content.questionnaire(row["instrument"], row["locale"])
+        assert row["content_version"] == q.content_version and row["locale"] == row["language"]
+    kept = {(r["instrument"], r["content_version"]) for r in db.query(
+        "SELECT * FROM content_snapshots")}
+    assert {(r["instrument"], r["content_version"]) for r in rows} <= kept
+    sent = {r["timepoint_id"]: r["submitted_at"] for r in rows}
+    assert len(set(sent.values())) == len(sent)  # each timepoint sent at its own time
+    assert max(sent.values()) < now()
+    visits = {r["id"]: r["visit_date"] for r in db.query("SELECT id, visit_date FROM timepoints")}
+    for timepoint_id, at in sent.items():  # the evening before the visit, or earlier today
+        assert at[:10] <= visits[timepoint_id]
+    bundle = export_bundle(SETTINGS, content, fhir_db.list_submissions(db, content=content),
+                           "2026-01-01T00:00:00+00:00")
+    check_bundle(bundle)
+    assert len(of_type(bundle, "Questionnaire")) == 5  # every version the demo used is today's

@@ -106,15 +106,17 @@ def _score_rows(instrument: str, answers: dict, sites: list[str],
     return rows
 
 
-def submit(db: Database, timepoint: dict, sites: list[str], safety_items: list[dict]) -> bool:
+def submit(db: Database, timepoint: dict, sites: list[str], safety_items: list[dict],
+           at: str | None = None) -> bool:
     """Submit the timepoint: freeze answers, store scores, raise alerts. Idempotent.
 
     Returns False when it had already been submitted (a double tap or resent form).
+    ``at`` (UTC ISO) is when it was sent: now, except for the demo's earlier answers.
     """
     with write_transaction(db):
         if _is_submitted(db, timepoint["id"]):
             return False
-        stamp = now()
+        stamp = at or now()
         fixed = [a["text"] for a in list_fixed_activities(db, timepoint["course_id"])]
         answers = load_answers(db, timepoint["id"])
         if "psfs" in answers and not fixed:
