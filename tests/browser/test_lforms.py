@@ -44,8 +44,12 @@ ANSWERS = {  # as the patient pages store them; "na" is the explicit "not applic
              "sex_life": "na"},
             {section: n % 6 for n, section in enumerate(SECTION_IDS["odi"])}],
     "ndi": [{**dict.fromkeys(SECTION_IDS["ndi"], 1), "driving": "na", "headaches": 5}],
+    "psfs": [{"activities": ["Tage strømper på", "Se en hel film", "Bære en indkøbspose"],
+              "ratings": {"1": 3, "2": 7, "3": 4}}],
 }
-PATHWAYS = {"odi": "lumbar-radiculopathy", "ndi": "cervical-radiculopathy"}
+PATHWAYS = {"odi": "lumbar-radiculopathy", "ndi": "cervical-radiculopathy",
+            "psfs": "lumbar-radiculopathy"}
+SCORE_CODES = {"odi": "odi-score", "ndi": "ndi-score", "psfs": "psfs-mean"}
 
 
 @pytest.fixture(scope="session")
@@ -113,15 +117,43 @@ def _of(bundle: dict, resource_type: str, instrument: str) -> dict:
                                                e["resource"].get("code", "")))
 
 
+def walk(items: list[dict]):
+    for item in items:
+        yield item
+        yield from walk(item.get("item", []))
+
+
 def codes_of(response: dict) -> dict[str, str]:
-    return {i["linkId"]: i["answer"][0]["valueCoding"]["code"] for i in response["item"]
+    return {i["linkId"]: i["answer"][0]["valueCoding"]["code"] for i in walk(response["item"])
             if "valueCoding" in i.get("answer", [{}])[0]}
+
+
+def fill(page, items: list[dict], defined: dict[str, dict], depth: int = 1) -> None:
+    """Give LHC-Forms the patient's answers as a person would: type the activities, click
+    the options (LHC-Forms numbers each item in a group "/1/1", at the top "/1")."""
+    for item in items:
+        if "item" in item:
+            fill(page, item["item"], defined, depth + 1)
+            continue
+        suffix = "\\/1" * depth  # an escaped "/" in a CSS id
+        where = page.locator(f"#item-{item['linkId']}{suffix}")
+        answer = item["answer"][0]
+        if "valueString" in answer:
+            where.locator("input").fill(answer["valueString"])
+        elif "valueCoding" in answer:
+            code = answer["valueCoding"]["code"]
+            display = next(o["valueCoding"]["display"] for o in
+                           defined[item["linkId"]]["answerOption"]
+                           if o["valueCoding"]["code"] == code)
+            # LHC-Forms shows the option's ordinalValue after its text ("… - 3").
+            text = re.escape(display).replace("/", "\\/")  # Playwright sends it as /.../
+            where.get_by_role("radio", name=re.compile(rf"^{text}( - \d+)?$")).click()
 
 
 def app_score(bundle: dict, instrument: str) -> float:
     return next(e["resource"]["valueQuantity"]["value"] for e in bundle["entry"]
                 if e["resource"]["resourceType"] == "Observation" and
-                any(c["code"] == f"{instrument}-score" for c in e["resource"]["code"]["coding"]))
+                any(c["code"] == SCORE_CODES[instrument] for c in e["resource"]["code"]["coding"]))
 
 
 @pytest.mark.parametrize("instrument, answers", [
@@ -141,18 +173,7 @@ def test_lhc_forms_computes_the_apps_score(browser, renderer, tmp_path, instrume
     page.evaluate("q => LForms.Util.addFormToPage(q, 'form', {fhirVersion: 'R4'})",
                   questionnaire)
     page.wait_for_selector("lhc-item", timeout=30_000)
-    options = {i["linkId"]: i for i in questionnaire["item"]}
-    for item in response["item"]:  # click what the patient chose, as a person would
-        if "valueCoding" not in item["answer"][0]:
-            continue
-        code = item["answer"][0]["valueCoding"]["code"]
-        display = next(o["valueCoding"]["display"] for o in options[item["linkId"]]
-                       ["answerOption"] if o["valueCoding"]["code"] == code)
-        # LHC-Forms shows the option's ordinalValue after its text ("… - 3").
-        text = re.escape(display).replace("/", "\\/")  # Playwright sends it as /.../
-        name = re.compile(rf"^{text}( - \d+)?$")
-        radio = page.locator(f"#item-{item['linkId']}\\/1").get_by_role("radio", name=name)
-        radio.click()
+    fill(page, response["item"], {i["linkId"]: i for i in walk(questionnaire["item"])})
     total = page.locator(f"#item-{instrument}-score\\/1 input")
     page.wait_for_function("el => el.value !== ''", arg=total.element_handle(), timeout=10_000)
     computed = float(total.input_value())
