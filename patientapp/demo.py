@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import has_app_context
 from sqlite_utils import Database
@@ -20,6 +20,7 @@ from .education import queries as reading_db
 from .exercises import queries as exercise_db
 from .exercises.sessions import check_pain_response
 from .questionnaires import queries as answers_db
+from .timeutil import clinic_tz, iso, utcnow
 
 DEMO_CLINIC = "Fysioterapi Demo"
 # Alarm notifications of the demo go to the console, like its other messages.
@@ -133,15 +134,28 @@ def _first_visit_for(content: Content, patient: DemoPatient, today: date) -> dat
     return today + timedelta(days=2 - offset)
 
 
+def _sent_at(visit_date: str, position: int, now: datetime) -> str:
+    """When a demo patient sent their answers: the evening before the consultation, at a
+    different minute for each, and never later than now (integrators see real times)."""
+    day = date.fromisoformat(visit_date) - timedelta(days=1)
+    moment = datetime.combine(day, time(19, 5 + 7 * position), tzinfo=clinic_tz())
+    return iso(min(moment, now - timedelta(hours=1)))
+
+
 def _answer(db: Database, content: Content, course_id: int, key: str, answers: dict,
-            alarm: str | None) -> None:
+            alarm: str | None, language: str, position: int) -> None:
+    """Answer as the patient pages do: in the patient's language, with today's wording
+    (its content version kept as a snapshot), sent at a believable time."""
     pathway = content.pathway(courses.get_course(db, course_id)["pathway"])
     timepoint = next(t for t in courses.list_timepoints(db, course_id) if t["key"] == key)
-    items = content.questionnaire("safety", "en").safety_items(pathway.id, key)
+    items = content.questionnaire("safety", language).safety_items(pathway.id, key)
     safety = {item["id"]: ("yes" if item["id"] == alarm else NO_ALARMS) for item in items}
     for instrument, values in {**answers, "safety": safety}.items():
-        answers_db.save_answers(db, timepoint, instrument, "da", "demo", values)
-    answers_db.submit(db, timepoint, list(pathway.nprs_sites), items)
+        answers_db.save_answers(db, timepoint, instrument, language,
+                                content.questionnaire(instrument, language).content_version,
+                                values, content.translations(instrument).values())
+    answers_db.submit(db, timepoint, list(pathway.nprs_sites), items,
+                      at=_sent_at(timepoint["visit_date"], position, utcnow()))
 
 
 def create_demo(db: Database, content: Content, base_url: str, today: date,
@@ -166,7 +180,8 @@ def create_demo(db: Database, content: Content, base_url: str, today: date,
         courses.record_consent(db, course_id, "given")
         for position, (key, answers) in enumerate(patient.done, start=1):
             last = position == len(patient.done)
-            _answer(db, content, course_id, key, answers, patient.alarm if last else None)
+            _answer(db, content, course_id, key, answers, patient.alarm if last else None,
+                    patient.language, len(links))
         _exercise(db, content, course_id, patient, clinician_id, today)
         current = next(t for t in courses.list_timepoints(db, course_id)
                        if t["key"] == patient.current)

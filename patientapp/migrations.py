@@ -516,3 +516,20 @@ def m010_single_line_names(db: Database) -> None:
                 if value and control.search(value):
                     db.execute(f"UPDATE {table} SET {column} = ? WHERE id = ?",  # nosec B608
                                [control.sub(" ", value).strip(), row_id])
+
+
+@migrations()
+def m015_content_snapshots(db: Database) -> None:
+    # Each questionnaire's wording as the app served it, per language, the first time a
+    # version was used: an export renders an old response with the words its patient
+    # read, not with today's file. A row is never changed (content_version says which).
+    _run(db, """
+CREATE TABLE content_snapshots (
+    instrument TEXT NOT NULL,
+    content_version TEXT NOT NULL,
+    locale TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    data TEXT NOT NULL,
+    first_used_at TEXT NOT NULL,
+    PRIMARY KEY (instrument, content_version, locale)
+)""")

@@ -119,8 +119,9 @@ def submit(db, content, course_id: int, key: str = "baseline", alarm: str | None
     items = content.questionnaire("safety", locale).safety_items(pathway.id)
     answers = {**answers_for(pathway, alarm, items), **override}
     for instrument in [*tp["questionnaires"], "safety"]:
-        version = str(content.questionnaire(instrument, locale).version)
-        answers_db.save_answers(db, tp, instrument, locale, version, answers[instrument])
+        version = content.questionnaire(instrument, locale).content_version
+        answers_db.save_answers(db, tp, instrument, locale, version, answers[instrument],
+                                content.translations(instrument).values())
     assert answers_db.submit(db, tp, list(pathway.nprs_sites), items)
     return tp["id"]
 
@@ -152,6 +153,15 @@ def check_bundle(bundle: dict, base: str = FHIR_BASE) -> dict[str, dict]:
         for ref in references(resource):
             assert f"{base}/{ref}" in by_url, f"{resource['id']}: {ref} does not resolve"
     return by_url
+
+
+def is_outcome(response, status: int) -> dict:
+    """A FHIR route's error: an OperationOutcome (application/fhir+json)."""
+    assert response.status_code == status
+    assert response.mimetype == "application/fhir+json"
+    body = response.get_json()
+    assert body["resourceType"] == "OperationOutcome" and body["issue"]
+    return body
 
 
 def is_problem(response, status: int) -> dict:

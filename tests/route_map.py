@@ -44,6 +44,9 @@ _ADMIN_PAGES = {
 }
 _API = ("list_courses", "list_course_scores", "list_scores", "search_observations",
         "search_questionnaire_responses", "not_found",
+        # the FHIR read API
+        "search_questionnaires", "read_questionnaire", "read_questionnaire_response",
+        "read_observation", "read_patient", "read_flag",
         # the write API (a key with the write scope)
         "create_course", "move_visit", "change_contact", "put_appointment", "end_course",
         "record_consent")
@@ -53,6 +56,7 @@ ACCESS: dict[str, str] = {
     "monitoring.show_readiness": PUBLIC, "monitoring.show_metrics": METRICS,
     "static": PUBLIC, "clinician.sign_in": PUBLIC, "clinician.sign_out": PUBLIC,
     "exercise_images.show_illustration": PUBLIC, "api.show_openapi": PUBLIC,
+    "api.show_capabilities": PUBLIC,  # the FHIR CapabilityStatement: what, never whose
     "api.no_such_change": PUBLIC,  # a change to no operation: 404/405, key or none
     **{f"{bp}.{name}": PATIENT for bp, names in _PATIENT_PAGES.items() for name in names},
     **{f"clinician.{name}": CLINICIAN for name in _CLINIC_PAGES},
@@ -145,6 +149,7 @@ def build_world(tmp_path, content=None) -> World:
                               " courses.patient_id WHERE name NOT IN (?, ?) ORDER BY courses.id",
                               list(PATIENTS.values())))["id"]
     alert_id = next(db.query("SELECT id FROM alerts ORDER BY id"))["id"]
+    fhir_ids = fhir_read_ids(db)
     db.close()
     found = content.library
     module = found.modules_for("primary-low-back-pain", "da")[0]
@@ -163,12 +168,28 @@ def build_world(tmp_path, content=None) -> World:
               "key_id": spare_key_id, "delivery_id": 1,
               "exercise_id": "bridge", "slug": module.slug, "name": exercise.illustration,
               "filename": "css/app.css", "unknown": "no-such-thing", "timepoint": "final",
-              "appointment_id": "route-map-1"}
+              "appointment_id": "route-map-1", **fhir_ids}
     headers = {"api": {"Authorization": f"Bearer {key}"},
                "metrics": {"Authorization": f"Bearer {METRICS_TOKEN}"}}
     world = World(app, clients, headers, values, tokens, step_ids)
     world.forms = crawl_forms(world)
     return world
+
+
+def fhir_read_ids(db) -> dict:
+    """Ids of the demo clinic's FHIR resources, one of each kind that is read by id."""
+    score = next(db.query("SELECT id, response_id FROM scores ORDER BY id"))
+    alert = next(db.query("SELECT id FROM alerts WHERE kind != 'delivery' AND timepoint_id"
+                          " IS NOT NULL ORDER BY id"))
+    pseudonym = next(db.query("SELECT pseudonym FROM patients JOIN courses ON"
+                              " courses.patient_id = patients.id JOIN responses ON"
+                              " responses.course_id = courses.id WHERE responses.id = ?",
+                              [score["response_id"]]))["pseudonym"]
+    version = next(db.query("SELECT content_version FROM responses WHERE instrument = 'odi'"
+                            " ORDER BY id"))["content_version"]
+    return {"response_id": f"qr-{score['response_id']}", "observation_id": f"obs-{score['id']}",
+            "flag_id": f"flag-{alert['id']}", "patient_id": pseudonym,
+            "questionnaire_id": f"odi-{version}"}
 
 
 ROLE_OF_CLASS = {PUBLIC: "anonymous", PATIENT: "patient", CLINICIAN: "admin", ADMIN: "admin"}

@@ -34,6 +34,7 @@ PARENT_PATH = re.compile(r"(?<![\w.])((?:\.\./)+[\w./-]*)")
 DOCUMENT_SUFFIXES = {".md", ".txt", ".yaml", ".yml", ".toml", ".cfg", ".ini"}
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 FENCE = re.compile(r"^(```|~~~)")
+NPM_LICENSE = re.compile(r'"license": "[^"]*"')
 
 
 def repository_files(root: Path = ROOT) -> list[Path]:
@@ -79,7 +80,9 @@ def outside_references(path: Path, text: str, root: Path = ROOT) -> list[str]:
         target = (path.parent / match.group(1)).resolve()
         if not inside(target, root) or not target.exists():
             found.append(f"{match.group(1)!r} (leads to nothing in the repository)")
-    for match in MD_NAME.finditer(text):
+    # An npm lock file's "license": "SEE LICENSE IN <file>" names a file of that package.
+    names_text = NPM_LICENSE.sub("", text) if path.name == "package-lock.json" else text
+    for match in MD_NAME.finditer(names_text):
         name = match.group(1)
         candidates = [path.parent / name, root / name]
         if not any(c.exists() and inside(c, root) for c in candidates) \

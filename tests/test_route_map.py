@@ -107,7 +107,12 @@ def test_the_route_answers_whom_it_should_and_refuses_the_rest(world, endpoint, 
         assert wrong.status_code == 401
     elif access == API_KEY:
         refused = _open(world, "anonymous", rule, method)
-        assert refused.status_code == 401 and refused.mimetype == "application/problem+json"
+        # FHIR read routes answer a FHIR OperationOutcome, the rest problem details.
+        fhir = rule.rule.startswith("/api/v1/fhir/") and method == "GET"
+        assert refused.status_code == 401 and refused.mimetype == (
+            "application/fhir+json" if fhir else "application/problem+json")
+        if fhir:
+            assert refused.get_json()["resourceType"] == "OperationOutcome"
         wrong = world.client("anonymous").open(world.url(rule), method=method, headers={
             "Authorization": "Bearer pa_not-a-key"})
         assert wrong.status_code == 401

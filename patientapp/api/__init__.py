@@ -15,7 +15,7 @@ bp = api_blueprint("api", __name__, check=require_api_key, url_prefix="/api/v1")
 admin_bp = clinic_blueprint("api_admin", __name__, url_prefix="/clinic/admin", admin=True)
 
 # noqa: E402,F401 below: importing them registers the routes.
-from . import admin, appointment_views, views, write_views  # noqa: E402,F401
+from . import admin, appointment_views, fhir_views, views, write_views  # noqa: E402,F401
 
 
 def init_app(app: Flask) -> None:

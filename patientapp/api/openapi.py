@@ -98,10 +98,92 @@ COURSE_LINKS = {
 }
 
 
-def _fhir(description: str) -> dict:
+def _fhir(description: str, schema: str = "SearchsetBundle") -> dict:
     return {"description": description,
             "content": {"application/fhir+json": {"schema": {
-                "$ref": "#/components/schemas/SearchsetBundle"}}}}
+                "$ref": f"#/components/schemas/{schema}"}}}}
+
+
+# --- the FHIR read API: FHIR's own error body (OperationOutcome) and paging -------------------
+
+def _outcome_response(description: str, headers: dict | None = None) -> dict:
+    found = _fhir(description, "OperationOutcome")
+    if headers:
+        found["headers"] = headers
+    return found
+
+
+FHIR_ERRORS = {"400": {"$ref": "#/components/responses/FhirBadRequest"},
+               "401": {"$ref": "#/components/responses/FhirUnauthorized"},
+               "403": {"$ref": "#/components/responses/FhirForbidden"},
+               "429": {"$ref": "#/components/responses/FhirTooManyRequests"}}
+FHIR_PAGE = [
+    {"name": "_count", "in": "query", "required": False,
+     "description": "How many entries to return; 0 answers with the total only.",
+     "schema": {"type": "integer", "minimum": 0, "maximum": search.MAX_LIMIT, "default": 50}},
+    {"name": "_offset", "in": "query", "required": False, "description": "How many to skip.",
+     "schema": {"type": "integer", "minimum": 0, "maximum": search.MAX_OFFSET, "default": 0}},
+    {"name": "_summary", "in": "query", "required": False,
+     "description": "count: the total only, no entries.",
+     "schema": {"type": "string", "enum": ["count", "false"]}},
+]
+
+
+def _fhir_operation(operation_id: str, summary: str, parameters: list[dict], ok: dict,
+                    not_found: str | None = None) -> dict:
+    responses = {"200": ok, **FHIR_ERRORS}
+    if not_found:
+        responses["404"] = _outcome_response(not_found)
+    return {"get": {"operationId": operation_id, "summary": summary, "parameters": parameters,
+                    "responses": responses}}
+
+
+def _fhir_id(name: str, description: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "description": description,
+            "schema": {"type": "string", "pattern": search.FHIR_ID}}
+
+
+def fhir_paths() -> dict:
+    """GET /fhir/...: the CapabilityStatement, Questionnaires, and each resource by id."""
+    gone = ("No such resource at the clinic, or its patient did not consent to passing "
+            "answers on.")
+    reads = {
+        "QuestionnaireResponse": ("readQuestionnaireResponse", "response_id", "qr-<number>"),
+        "Observation": ("readObservation", "observation_id", "obs-<number>"),
+        "Flag": ("readFlag", "flag_id", "flag-<number>"),
+        "Patient": ("readPatient", "patient_id", "The pseudonym, pa-<16 hex digits>"),
+    }
+    paths = {
+        "/fhir/metadata": {"get": {
+            "operationId": "getCapabilityStatement", "security": [],
+            "summary": "FHIR CapabilityStatement: what this server does",
+            "parameters": [], "responses": {
+                "200": _fhir("The CapabilityStatement.", "FhirResource"),
+                **{code: ref for code, ref in FHIR_ERRORS.items() if code in ("400", "429")},
+                "401": {"$ref": "#/components/responses/FhirUnauthorized"},
+                "403": {"$ref": "#/components/responses/FhirForbidden"}}}},
+        "/fhir/Questionnaire": _fhir_operation(
+            "searchQuestionnaires", "FHIR search: every questionnaire version in use",
+            [QUESTIONNAIRE_URL, QUESTIONNAIRE_VERSION, *FHIR_PAGE],
+            _fhir("A FHIR searchset Bundle of Questionnaire resources.")),
+        "/fhir/Questionnaire/{questionnaire_id}": _fhir_operation(
+            "readQuestionnaire", "FHIR read: one questionnaire version",
+            [_fhir_id("questionnaire_id", "<instrument>-<version>")],
+            _fhir("The Questionnaire.", "FhirResource"), "No Questionnaire with this id."),
+    }
+    for resource_type, (operation_id, name, form) in reads.items():
+        paths[f"/fhir/{resource_type}/{{{name}}}"] = _fhir_operation(
+            operation_id, f"FHIR read: one {resource_type}", [_fhir_id(name, form)],
+            _fhir(f"The {resource_type}.", "FhirResource"), gone)
+    return paths
+
+
+QUESTIONNAIRE_URL = {"name": "url", "in": "query", "required": False,
+                     "description": "The canonical URL, optionally followed by |version.",
+                     "schema": {"type": "string", "pattern": search.CANONICAL}}
+QUESTIONNAIRE_VERSION = {"name": "version", "in": "query", "required": False,
+                         "description": "The version (the content version of the wording).",
+                         "schema": {"type": "string", "pattern": search.CANONICAL}}
 
 
 NULLABLE_STRING = {"type": "string", "nullable": True}
@@ -168,9 +250,24 @@ SCHEMAS = {
         "properties": {"course": {"$ref": "#/components/schemas/Course"},
                        "items": {"type": "array",
                                  "items": {"$ref": "#/components/schemas/Score"}}}},
+    "OperationOutcome": {
+        "type": "object", "required": ["resourceType", "issue"],
+        "description": "A FHIR R4 OperationOutcome: the error body of the FHIR routes.",
+        "properties": {
+            "resourceType": {"type": "string", "enum": ["OperationOutcome"]},
+            "issue": {"type": "array", "minItems": 1, "items": {
+                "type": "object", "required": ["severity", "code"],
+                "properties": {"severity": {"type": "string"}, "code": {"type": "string"},
+                               "diagnostics": {"type": "string"},
+                               "expression": {"type": "array",
+                                              "items": {"type": "string"}}}}}}},
+    "FhirResource": {
+        "type": "object", "required": ["resourceType"],
+        "description": "A FHIR R4 resource (validated with fhir.resources in the tests).",
+        "properties": {"resourceType": {"type": "string"}, "id": {"type": "string"}}},
     "SearchsetBundle": {
-        "type": "object", "required": ["resourceType", "type", "total", "entry"],
-        "description": "A FHIR R4 Bundle of type searchset.",
+        "type": "object", "required": ["resourceType", "type", "total"],
+        "description": "A FHIR R4 Bundle of type searchset (no entry with _summary=count).",
         "properties": {
             "resourceType": {"type": "string", "enum": ["Bundle"]},
             "type": {"type": "string", "enum": ["searchset"]},
@@ -200,14 +297,26 @@ RESPONSES = {
     "TooManyRequests": _problem_response(
         "Too many requests (per key), or too many failed attempts (per address).",
         {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}),
+    "FhirBadRequest": _outcome_response("A query parameter is malformed; the issue's "
+                                        "expression names it."),
+    "FhirUnauthorized": _outcome_response(
+        "No API key, or one that is not valid.",
+        {"WWW-Authenticate": {"schema": {"type": "string"},
+                              "description": "Bearer realm=\"patientapp\""}}),
+    "FhirForbidden": _outcome_response("The API key has been revoked."),
+    "FhirTooManyRequests": _outcome_response(
+        "Too many requests (per key), or too many failed attempts (per address).",
+        {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}),
 }
 
 DESCRIPTION = """\
 Read access for a clinic's own systems. Every request needs one of the clinic's API
 keys (an admin creates them under /clinic/admin/api-keys) as `Authorization: Bearer <key>`,
 and sees only that clinic's data, and only courses whose patient consented to passing
-their answers on. Errors are RFC 7807 problem details. Requests are limited per key and
-failed attempts per address (429 with Retry-After)."""
+their answers on. Errors are RFC 7807 problem details, except on the FHIR read routes
+(GET /fhir/...), which answer a FHIR OperationOutcome. GET /fhir/metadata (the FHIR
+CapabilityStatement) needs no key. Requests are limited per key and failed attempts per
+address (429 with Retry-After)."""
 
 
 EXTERNAL_ID = {"name": "external_id", "in": "query", "required": False,
@@ -399,7 +508,8 @@ def _merge(paths: dict, more: dict) -> dict:
 def document(pathways: list[str] | None = None) -> dict:
     """The whole OpenAPI document; ``pathways`` names the pathway ids the app knows."""
     found = _read_document()
-    found["paths"] = _merge(found["paths"], {**write_paths(), **appointment_paths()})
+    found["paths"] = _merge(found["paths"], {**write_paths(), **appointment_paths(),
+                                             **fhir_paths()})
     found["components"]["schemas"] = {**SCHEMAS, **write_schemas(pathways),
                                       "Appointment": APPOINTMENT}
     return found
@@ -425,13 +535,13 @@ def _read_document() -> dict:
             "/scores": _operation("listScores", "Scores of all courses (the CSV's columns)",
                                   [_since(), *_page_parameters("limit", "offset")],
                                   _json("A page of scores.", "ScoreList")),
-            "/fhir/QuestionnaireResponse": _operation(
+            "/fhir/QuestionnaireResponse": _fhir_operation(
                 "searchQuestionnaireResponses", "FHIR search: completed questionnaires",
-                [PATIENT, _date(), *_page_parameters("_count", "_offset")],
+                [PATIENT, _date(), *FHIR_PAGE],
                 _fhir("A FHIR searchset Bundle of QuestionnaireResponse resources.")),
-            "/fhir/Observation": _operation(
+            "/fhir/Observation": _fhir_operation(
                 "searchObservations", "FHIR search: scores as Observations",
-                [PATIENT, _date(), CODE, *_page_parameters("_count", "_offset")],
+                [PATIENT, _date(), CODE, *FHIR_PAGE],
                 _fhir("A FHIR searchset Bundle of Observation resources.")),
             "/openapi.json": {"get": {
                 "operationId": "getOpenApi", "summary": "This document", "security": [],

@@ -1,19 +1,44 @@
-"""Error responses of the read API as RFC 7807 problem details (application/problem+json).
+"""Error responses of the API: RFC 7807 problem details (application/problem+json), and on
+the FHIR read routes a FHIR OperationOutcome (application/fhir+json), which is what a FHIR
+client reads.
 
 They are for the programmers of the clinic's system, so they are in English.
 """
 
 from __future__ import annotations
 
-from flask import Response, jsonify
+import json
+
+from flask import Response, current_app, has_request_context, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from ..fhir.server import operation_outcome
+
 MEDIA_TYPE = "application/problem+json"
+FHIR_JSON = "application/fhir+json"
+FHIR_PREFIX = "/api/v1/fhir/"
+# The Appointment route (a write) keeps problem details like the rest of the write API.
+FHIR_READING = ("GET", "HEAD")
+
+
+def on_fhir_read_route() -> bool:
+    return has_request_context() and request.path.startswith(FHIR_PREFIX) and \
+        request.method in FHIR_READING
+
+
+def _outcome(status: int, detail: str, headers: dict | None, extra: dict) -> Response:
+    body = operation_outcome(status, detail, extra.get("parameter"))
+    response = current_app.response_class(json.dumps(body, ensure_ascii=False),
+                                          status=status, mimetype=FHIR_JSON)
+    response.headers.update(headers or {})
+    return response
 TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
           405: "Method not allowed", 429: "Too many requests", 500: "Internal server error"}
 
 
 def problem(status: int, detail: str, headers: dict | None = None, **extra) -> Response:
+    if on_fhir_read_route():
+        return _outcome(status, detail, headers, extra)
     response = jsonify({"type": "about:blank", "title": TITLES.get(status, "Error"),
                         "status": status, "detail": detail, **extra})
     response.status_code = status

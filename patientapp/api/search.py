@@ -52,6 +52,8 @@ PATIENT = r"^(Patient/)?pa-[0-9a-f]{16}$"
 # means more in Python (\x1c-\x1f too) than in the document's ECMA regular expressions.
 CODE_SEARCH = r"^([!-{}~]+\|)?[!-{}~]+$"
 EXTERNAL_ID = r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$"  # the write API's, see writes.py
+CANONICAL = r"^[!-~]{1,500}$"  # a canonical URL (|version) or a version: printable ASCII
+FHIR_ID = r"^[A-Za-z0-9\-.]{1,64}$"
 MAX_LIMIT = 500
 MAX_OFFSET = 1_000_000
 MAX_ID = 2**63 - 1  # SQLite's largest integer

@@ -1,22 +1,18 @@
-"""The read API under /api/v1: courses, scores and FHIR search, scoped to the key's clinic."""
+"""The read API under /api/v1: courses and scores, scoped to the key's clinic, and the error
+handlers of the whole API. The FHIR routes are in ``fhir_views``."""
 
 from __future__ import annotations
 
-import json
-
-from flask import Response, abort, current_app, g, request, url_for
+from flask import abort, current_app, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..db import get_db
-from ..fhir import queries as fhir_db
-from ..fhir.bundles import observations, responses, searchset
-from ..fhir.resources import FhirSettings
 from ..web.access import public
 from . import bp, openapi, queries, search
 from .auth import audit
-from .problems import from_http_error, problem
+from .problems import FHIR_JSON, from_http_error, problem
 
-FHIR_JSON = "application/fhir+json"
+__all__ = ["FHIR_JSON"]  # appointment_views takes it from here
 DEFAULT_PAGE = 50
 
 
@@ -92,56 +88,6 @@ def list_scores():
     audit("api-list-scores", detail=since or "")
     return {"items": rows[offset:offset + limit], "limit": limit, "offset": offset,
             "total": len(rows)}
-
-
-# --- FHIR search ------------------------------------------------------------------------
-
-def _submissions() -> list[dict]:
-    period = search.date_period("date", request.args.getlist("date"))
-    patient = search.pseudonym("patient", request.args.get("patient"))
-    return fhir_db.list_submissions(get_db(), fhir_db.SubmissionFilter(
-        clinic_id=_clinic(), pseudonym=patient, since=period.since, before=period.before))
-
-
-def _links(offset: int, count: int, total: int) -> dict[str, str]:
-    args = request.args.to_dict(flat=False)
-    links = {"self": request.url}
-    if offset + count < total:
-        links["next"] = url_for(request.endpoint, _external=True,
-                                **{**args, "_offset": offset + count, "_count": count})
-    return links
-
-
-def _searchset(settings: FhirSettings, found: list[dict], count: int, offset: int) -> Response:
-    bundle = searchset(settings, found[offset:offset + count], len(found),
-                       _links(offset, count, len(found)))
-    return current_app.response_class(json.dumps(bundle, ensure_ascii=False),
-                                      mimetype=FHIR_JSON)
-
-
-@bp.get("/fhir/QuestionnaireResponse")
-def search_questionnaire_responses():
-    _parameters("patient", "date", "_count", "_offset")
-    count, offset = _page("_count", "_offset")
-    settings = FhirSettings.from_config(current_app.config)
-    content = current_app.extensions["content"]
-    found = [qr for s in _submissions() for qr in responses(settings, content, s)]
-    response = _searchset(settings, found, count, offset)
-    audit("api-search-questionnaire-responses", detail=request.query_string.decode()[:200])
-    return response
-
-
-@bp.get("/fhir/Observation")
-def search_observations():
-    _parameters("patient", "date", "code", "_count", "_offset")
-    count, offset = _page("_count", "_offset")
-    code = search.token("code", request.args.get("code"))
-    settings = FhirSettings.from_config(current_app.config)
-    found = [obs for s in _submissions() for obs in observations(settings, s)
-             if code is None or search.matches(obs["code"], code)]
-    response = _searchset(settings, found, count, offset)
-    audit("api-search-observations", detail=request.query_string.decode()[:200])
-    return response
 
 
 # --- the rest -------------------------------------------------------------------------------

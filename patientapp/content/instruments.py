@@ -6,6 +6,8 @@ problem, so a clinic editing wording finds its mistake before a patient does.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -27,10 +29,11 @@ INSTRUMENT_KINDS = {"odi": "sections", "ndi": "sections", "nprs": "nprs", "psfs"
 COMMON_FIELDS = ("title", "short_title", "version", "source", "copyright", "rendering_note",
                  "intro")
 KIND_FIELDS = {
-    "sections": (),
+    "sections": ("score_label",),
     "nprs": ("low_anchor", "high_anchor"),
     "psfs": ("activities_question", "activities_hint", "activity_label", "rerate_intro",
-             "rating_question", "low_anchor", "high_anchor"),
+             "rating_question", "low_anchor", "high_anchor", "activity_name_label",
+             "score_label"),
     "safety": (),
 }
 PATHWAY_IDS = ("primary-low-back-pain", "lumbar-radiculopathy", "cervical-radiculopathy")
@@ -75,6 +78,9 @@ class Questionnaire:
     locale: str
     kind: str
     data: dict = field(repr=False, hash=False, compare=False)
+    # The declared version plus a fingerprint of both languages' files (content_version()):
+    # what a response records, so a later edit of the wording is a new version.
+    content_version: str = ""
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -346,7 +352,26 @@ def load_questionnaires(root: Path) -> dict[tuple[str, str], Questionnaire]:
             raise ContentError(folder, f"'{instrument}' needs a file in each of "
                                        f"{', '.join(LOCALES)}")
         _check_same_structure(by_locale)
+        version = content_version(by_locale)
+        for loc, q in by_locale.items():
+            found[(instrument, loc)] = replace(q, content_version=version)
     return found
+
+
+def version_token(version: str) -> str:
+    """A declared version as it may appear in a canonical URL (no spaces, no '|')."""
+    return re.sub(r"[^A-Za-z0-9.\-]+", "-", version).strip("-") or "0"
+
+
+def content_version(by_locale: dict[str, Questionnaire]) -> str:
+    """``<declared version>-<fingerprint>``: the same for both languages of an instrument,
+    and new whenever a word in either file changes (even when the declared version is
+    left as it was), so a response names the exact wording it was answered on."""
+    first = by_locale[min(by_locale)]
+    payload = json.dumps({loc: q.data for loc, q in sorted(by_locale.items())},
+                         sort_keys=True, ensure_ascii=False, default=str)
+    digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()[:10]
+    return f"{version_token(str(first.data['version']))[:40]}-{digest}"
 
 
 def load_pathways(root: Path) -> dict[str, Pathway]:

@@ -36,6 +36,18 @@ class Content:
     def pathway(self, pathway_id: str) -> Pathway:
         return self.pathways[pathway_id]
 
+    def translations(self, instrument: str) -> dict[str, Questionnaire]:
+        """The instrument in every language, by locale: one content version."""
+        return {locale: self.questionnaires[(instrument, locale)] for locale in LOCALES
+                if (instrument, locale) in self.questionnaires}
+
+    def versions(self) -> dict[tuple[str, str], dict[str, Questionnaire]]:
+        """Today's version of every instrument: (instrument, content_version) -> by locale."""
+        found: dict[tuple[str, str], dict[str, Questionnaire]] = {}
+        for (instrument, locale), q in sorted(self.questionnaires.items()):
+            found.setdefault((instrument, q.content_version), {})[locale] = q
+        return found
+
 
 # Loaded content by folder, with the name, size and modification time of every file in it:
 # an app made again for the same unchanged folder (each worker, each test) reuses it

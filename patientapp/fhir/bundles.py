@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import replace
 
 from ..content import Content
 from ..scoring import display_score
 from . import codes
 from .resources import (
     FhirSettings,
+    Wording,
     flag,
     observation,
     patient,
@@ -25,7 +27,7 @@ from .resources import (
 
 def full_url(settings: FhirSettings, resource: dict) -> str:
     """Relative references inside a bundle resolve against this (FHIR's bundle rules)."""
-    return f"{settings.base}/{resource['resourceType']}/{resource['id']}"
+    return f"{settings.server or settings.base}/{resource['resourceType']}/{resource['id']}"
 
 
 def entry(settings: FhirSettings, resource: dict, search_mode: str | None = None) -> dict:
@@ -77,12 +79,65 @@ def observations(settings: FhirSettings, submission: dict) -> list[dict]:
             for score in submission["scores"]]
 
 
-def responses(settings: FhirSettings, content: Content, submission: dict) -> list[dict]:
+def stored_version(content: Content, response: dict) -> str:
+    """The content version a response was answered on (a row from before versions were
+    recorded names none: it is taken as the declared version of today's file)."""
+    return response["content_version"] or str(
+        content.questionnaire(response["instrument"], codes.BASE_LOCALE).version)
+
+
+def wording(content: Content, submission: dict, response: dict) -> Wording:
+    """The wording the response was answered on: its kept snapshot, else today's files
+    under the response's version (what fhir.queries keeps as that version's snapshot)."""
+    key = (response["instrument"], stored_version(content, response))
+    kept = submission.get("versions", {}).get(key)
+    if kept:
+        return kept
+    return {locale: replace(q, content_version=key[1])
+            for locale, q in content.translations(key[0]).items()}
+
+
+class Definitions:
+    """The Questionnaire resource of each (instrument, version), built once."""
+
+    def __init__(self, settings: FhirSettings):
+        self.settings, self.built = settings, {}
+
+    def get(self, found: Wording) -> dict:
+        base = found[codes.BASE_LOCALE]
+        key = (base.id, base.content_version)
+        if key not in self.built:
+            self.built[key] = questionnaire(self.settings, found)
+        return self.built[key]
+
+
+def _total(submission: dict, response: dict) -> float | None:
+    return next((s["value"] for s in submission["scores"] if s["response_id"] == response["id"]
+                 and not s["item"] and s["valid"]), None)
+
+
+def responses(settings: FhirSettings, content: Content, submission: dict,
+              definitions: Definitions | None = None) -> list[dict]:
+    """Each response against the Questionnaire version it was answered on."""
+    definitions = definitions or Definitions(settings)
     pathway = content.pathway(submission["pathway"])
-    return [questionnaire_response(settings, r, content.questionnaire(r["instrument"],
-                                                                      r["locale"]),
-                                   pathway, submission["pseudonym"], submission["timepoint"])
-            for r in submission["responses"]]
+    found = []
+    for r in submission["responses"]:
+        words = wording(content, submission, r)
+        found.append(questionnaire_response(
+            settings, r, definitions.get(words), words[codes.BASE_LOCALE].kind, pathway,
+            submission["pseudonym"], submission["timepoint"], _total(submission, r)))
+    return found
+
+
+def referenced(content: Content, submissions: Iterable[dict]) -> dict[tuple[str, str], Wording]:
+    """Every version the submissions' responses were answered on."""
+    found = {}
+    for submission in submissions:
+        for r in submission["responses"]:
+            words = wording(content, submission, r)
+            found[(r["instrument"], words[codes.BASE_LOCALE].content_version)] = words
+    return found
 
 
 def flags(settings: FhirSettings, content: Content, submission: dict) -> list[dict]:
@@ -91,11 +146,12 @@ def flags(settings: FhirSettings, content: Content, submission: dict) -> list[di
             for alert in submission["alerts"]]
 
 
-def submission_resources(settings: FhirSettings, content: Content, submission: dict) -> list[dict]:
+def submission_resources(settings: FhirSettings, content: Content, submission: dict,
+                         definitions: Definitions | None = None) -> list[dict]:
     """The patient, each questionnaire response, each score and each alert."""
     return [patient(settings, submission["pseudonym"], submission.get("patient_name")),
-            *responses(settings, content, submission), *observations(settings, submission),
-            *flags(settings, content, submission)]
+            *responses(settings, content, submission, definitions),
+            *observations(settings, submission), *flags(settings, content, submission)]
 
 
 def collection(settings: FhirSettings, resources: Iterable[dict], timestamp: str,
@@ -116,11 +172,15 @@ def submission_bundle(settings: FhirSettings, content: Content, submission: dict
 
 def export_bundle(settings: FhirSettings, content: Content, submissions: Iterable[dict],
                   timestamp: str) -> dict:
-    """Every questionnaire definition, then every submission; each patient once."""
-    resources = [questionnaire(settings, q) for _, q in sorted(content.questionnaires.items())]
+    """Today's questionnaires and every older version a response was answered on, then
+    every submission; each resource once."""
+    submissions = list(submissions)
+    definitions = Definitions(settings)
+    versions = {**content.versions(), **referenced(content, submissions)}
+    resources = [definitions.get(words) for _, words in sorted(versions.items())]
     seen = set()
     for submission in submissions:
-        for resource in submission_resources(settings, content, submission):
+        for resource in submission_resources(settings, content, submission, definitions):
             key = (resource["resourceType"], resource["id"])
             if key not in seen:
                 seen.add(key)

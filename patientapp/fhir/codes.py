@@ -7,13 +7,26 @@ code systems under the configured FHIR base, so a receiver never meets a guessed
 
 from __future__ import annotations
 
-import re
+from ..content import instruments
 
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 DATA_ABSENT_REASON = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 FLAG_CATEGORY = "http://terminology.hl7.org/CodeSystem/flag-category"
+
+# Questionnaires: one resource per content version, in Danish with the other languages in
+# the FHIR translation extension; SDC (Structured Data Capture) for scoring and rendering.
+BASE_LOCALE = "da"
+TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
+ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
+VARIABLE = "http://hl7.org/fhir/StructureDefinition/variable"
+CALCULATED_EXPRESSION = ("http://hl7.org/fhir/uv/sdc/StructureDefinition/"
+                         "sdc-questionnaire-calculatedExpression")
+RADIO_BUTTONS = {"url": "http://hl7.org/fhir/StructureDefinition/questionnaire-itemControl",
+                 "valueCodeableConcept": {"coding": [{
+                     "system": "http://hl7.org/fhir/questionnaire-item-control",
+                     "code": "radio-button", "display": "Radio Button"}]}}
 
 # LOINC displays are left out on purpose: a display must match LOINC's own wording
 # exactly, and the codes are all this project has verified.
@@ -54,7 +67,7 @@ def system(base: str, name: str) -> str:
 
 def version_token(version: str) -> str:
     """A content file's version as it may appear in a canonical URL (no spaces, no '|')."""
-    return re.sub(r"[^A-Za-z0-9.\-]+", "-", version).strip("-") or "0"
+    return instruments.version_token(version)
 
 
 def questionnaire_url(base: str, instrument: str) -> str:

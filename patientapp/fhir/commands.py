@@ -20,10 +20,13 @@ from .resources import FhirSettings
               help="Only questionnaires submitted on or after this date (YYYY-MM-DD).")
 @with_appcontext
 def export_fhir_command(since: date | None) -> None:
-    """Write a FHIR R4 Bundle (type collection) as JSON: questionnaires, patients (pseudonyms
-    only), responses, scores and alerts of consenting patients."""
+    """Write a FHIR R4 Bundle (type collection) as JSON: every questionnaire version in use
+    (today's and each one a response was answered on), patients (pseudonyms only),
+    responses, scores and alerts of consenting patients."""
     since = since.isoformat() if since else None
-    submissions = queries.list_submissions(get_db(), queries.SubmissionFilter(since=since))
-    bundle = export_bundle(FhirSettings.from_config(current_app.config),
-                           current_app.extensions["content"], submissions, now())
+    content = current_app.extensions["content"]
+    submissions = queries.list_submissions(get_db(), queries.SubmissionFilter(since=since),
+                                           content)
+    bundle = export_bundle(FhirSettings.from_config(current_app.config), content, submissions,
+                           now())
     click.echo(to_json(bundle).decode("utf-8"))

@@ -11,6 +11,10 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from ..content import Content
+from ..content import queries as content_db
+from ..db import write_transaction
+
 SUBMISSIONS = (
     "SELECT timepoints.id AS timepoint_id, timepoints.key AS timepoint,"
     " timepoints.submitted_at, courses.id AS course_id, courses.clinic_id, courses.pathway,"
@@ -63,8 +67,14 @@ def _children(db: Database, ids: list[int]) -> tuple[dict, dict, dict]:
     return responses, scores, alerts
 
 
-def list_submissions(db: Database, found: SubmissionFilter | None = None) -> list[dict]:
-    """Completed timepoints of consenting patients, oldest submission first."""
+def list_submissions(db: Database, found: SubmissionFilter | None = None,
+                     content: Content | None = None) -> list[dict]:
+    """Completed timepoints of consenting patients, oldest submission first, each with the
+    kept wording (``versions``) of the content versions its responses were answered on.
+
+    With ``content``, a version no snapshot was kept of (a response from before they
+    were kept) is kept now, from today's files: from then on it stays as it is.
+    """
     where, params = _where(found or SubmissionFilter())
     rows = list(db.query(f"{SUBMISSIONS}{where} ORDER BY timepoints.submitted_at,"
                          " timepoints.id", params))
@@ -75,9 +85,52 @@ def list_submissions(db: Database, found: SubmissionFilter | None = None) -> lis
                             for r in responses.get(tp, [])]
         row["scores"] = scores.get(tp, [])
         row["alerts"] = [{**a, "detail": json.loads(a["detail"])} for a in alerts.get(tp, [])]
+    _attach_versions(db, rows, content)
     return rows
 
 
-def get_submission(db: Database, timepoint_id: int) -> dict | None:
-    found = list_submissions(db, SubmissionFilter(timepoint_id=timepoint_id))
+def _attach_versions(db: Database, rows: list[dict], content: Content | None) -> None:
+    def key(r: dict) -> tuple[str, str]:
+        version = r["content_version"]
+        if not version and content is not None:
+            version = str(content.questionnaire(r["instrument"], "da").version)
+        return r["instrument"], version
+
+    wanted = {key(r) for row in rows for r in row["responses"]}
+    kept = content_db.get_snapshots(db, wanted)
+    if content is not None and (missing := wanted - set(kept)):
+        with write_transaction(db):
+            for instrument, version in missing:
+                content_db.save_snapshots(db, content.translations(instrument).values(),
+                                          version)
+        kept = content_db.get_snapshots(db, wanted)
+    for row in rows:
+        row["versions"] = {key(r): kept[key(r)] for r in row["responses"] if key(r) in kept}
+
+
+def get_submission(db: Database, timepoint_id: int,
+                   content: Content | None = None) -> dict | None:
+    found = list_submissions(db, SubmissionFilter(timepoint_id=timepoint_id), content)
     return found[0] if found else None
+
+
+# The rows behind the resources that are read by id (their ids are "<prefix><row id>").
+ROW_TABLES = {"QuestionnaireResponse": "responses", "Observation": "scores", "Flag": "alerts"}
+
+
+def find_timepoint(db: Database, resource_type: str, row_id: int) -> int | None:
+    """The timepoint a response, score or alert belongs to, whoever's it is."""
+    table = ROW_TABLES[resource_type]  # one of three fixed names, never from the request
+    row = next(db.query(f"SELECT timepoint_id FROM {table} WHERE id = ?", [row_id]),  # nosec B608
+               None)
+    return row["timepoint_id"] if row else None
+
+
+def get_patient(db: Database, clinic_id: int, pseudonym: str) -> dict | None:
+    """The patient with this pseudonym, when the clinic has a course of theirs whose
+    answers may be passed on (the same rule as everything else FHIR)."""
+    return next(db.query(
+        "SELECT patients.pseudonym, patients.name AS patient_name FROM patients"
+        " JOIN courses ON courses.patient_id = patients.id WHERE patients.pseudonym = ?"
+        " AND courses.clinic_id = ? AND courses.consent = 'given' LIMIT 1",
+        [pseudonym, clinic_id]), None)

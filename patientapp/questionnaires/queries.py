@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 from sqlite_utils import Database
 
 from .. import scoring
+from ..content import Questionnaire
+from ..content import queries as content_db
 from ..db import now, write_transaction
 from ..events import timepoint_submitting
 from ..notifications import addresses
@@ -24,15 +27,17 @@ def load_answers(db: Database, timepoint_id: int) -> dict[str, dict]:
 
 
 def save_answers(db: Database, timepoint: dict, instrument: str, locale: str, version: str,
-                 values: dict) -> bool:
+                 values: dict, wording: Iterable[Questionnaire] = ()) -> bool:
     """Merge ``values`` into the draft; False when the timepoint was already submitted.
 
     json_patch merges in SQL, so two tabs saving different screens never overwrite
-    each other's answers.
+    each other's answers. ``wording`` is the instrument in every language at ``version``:
+    kept as that version's snapshot the first time it is used (content/queries.py).
     """
     with write_transaction(db):
         if _is_submitted(db, timepoint["id"]):
             return False
+        content_db.save_snapshots(db, wording, version)
         stamp = now()
         db.execute(
             "INSERT INTO responses (course_id, timepoint_id, instrument, locale, content_version,"
@@ -101,15 +106,17 @@ def _score_rows(instrument: str, answers: dict, sites: list[str],
     return rows
 
 
-def submit(db: Database, timepoint: dict, sites: list[str], safety_items: list[dict]) -> bool:
+def submit(db: Database, timepoint: dict, sites: list[str], safety_items: list[dict],
+           at: str | None = None) -> bool:
     """Submit the timepoint: freeze answers, store scores, raise alerts. Idempotent.
 
     Returns False when it had already been submitted (a double tap or resent form).
+    ``at`` (UTC ISO) is when it was sent: now, except for the demo's earlier answers.
     """
     with write_transaction(db):
         if _is_submitted(db, timepoint["id"]):
             return False
-        stamp = now()
+        stamp = at or now()
         fixed = [a["text"] for a in list_fixed_activities(db, timepoint["course_id"])]
         answers = load_answers(db, timepoint["id"])
         if "psfs" in answers and not fixed:

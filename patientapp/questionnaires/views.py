@@ -165,7 +165,8 @@ def _save(visit: Visit, step: flow.Step, form) -> bool:
     values = kind.from_form(visit.screen(step), form)
     questionnaire = visit.questionnaire(step.instrument)
     saved = answers_db.save_answers(get_db(), visit.timepoint, step.instrument, visit.locale,
-                                    str(questionnaire.version), values)
+                                    questionnaire.content_version, values,
+                                    visit.content.translations(step.instrument).values())
     if saved:
         visit.answers.setdefault(step.instrument, {}).update(values)
     if saved and kind.raises_alarms:

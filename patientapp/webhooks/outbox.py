@@ -32,7 +32,7 @@ def retry_window(config: Mapping) -> timedelta:
 def build_body(db: Database, content: Content, settings: FhirSettings, timepoint_id: int,
                key: str) -> str | None:
     """The signed body for one completed timepoint; None when it may not be passed on."""
-    submission = fhir_db.get_submission(db, timepoint_id)
+    submission = fhir_db.get_submission(db, timepoint_id, content)
     if submission is None:
         return None
     return to_json(submission_bundle(settings, content, submission, key)).decode("utf-8")
@@ -41,7 +41,7 @@ def build_body(db: Database, content: Content, settings: FhirSettings, timepoint
 def enqueue_submission(db: Database, config: Mapping, content: Content, timepoint_id: int,
                        now: datetime) -> None:
     """Write the delivery for a just-submitted timepoint, if its patient consented."""
-    submission = fhir_db.get_submission(db, timepoint_id)
+    submission = fhir_db.get_submission(db, timepoint_id, content)
     if submission is not None:
         _enqueue(db, config, content, submission, now)
 
@@ -69,7 +69,7 @@ def queue_earlier_submissions(db: Database, config: Mapping, content: Content, n
     patients' count; one that has a delivery, in any state, is left alone. Returns
     (queued, already there)."""
     found = fhir_db.list_submissions(db, fhir_db.SubmissionFilter(clinic_id=clinic_id,
-                                                                  since=since))
+                                                                  since=since), content)
     with write_transaction(db):
         done = queries.list_delivered_timepoints(db)
         missing = [s for s in found if s["timepoint_id"] not in done]
