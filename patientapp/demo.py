@@ -56,10 +56,16 @@ class DemoPatient:
     current: str  # the timepoint whose link is printed
     language: str = "da"
     alarm: str | None = None  # a safety item answered yes at the last done timepoint
+    consent: str | None = "given"  # None: the patient has not answered the consent page
+
+    @property
+    def external_id(self) -> str:
+        """The demo's own reference: a second run finds the course instead of a twin."""
+        return "demo-" + self.name.lower().replace(" ", "-")
 
 
 DEMO_PATIENTS = [
-    DemoPatient("Anna Jensen", "primary-low-back-pain", [], "baseline"),
+    DemoPatient("Anna Jensen", "primary-low-back-pain", [], "baseline"),  # not answered yet
     DemoPatient("Dorte Hansen", "primary-low-back-pain",
                 [("baseline", {**BACK_BASELINE, "nprs": {"back": 7, "leg": 4}}),
                  ("final", {**BACK_BETTER, "nprs": {"back": 3, "leg": 1}})], "followup-3m", "en"),
@@ -74,6 +80,7 @@ DEMO_PATIENTS = [
                 [("baseline", {**NECK_BASELINE, "nprs": {"neck": 6, "arm": 7}}),
                  ("week-2", {"nprs": {"neck": 5, "arm": 5}}),
                  ("week-4", {"nprs": {"neck": 3, "arm": 4}})], "week-8"),
+    DemoPatient("Frida Holm", "cervical-radiculopathy", [], "baseline", consent=None),
 ]
 
 
@@ -158,9 +165,27 @@ def _answer(db: Database, content: Content, course_id: int, key: str, answers: d
                       at=_sent_at(timepoint["visit_date"], position, utcnow()))
 
 
+def _enrol(db: Database, content: Content, clinic_id: int, clinician_id: int,
+           patient: DemoPatient, today: date, number: int) -> int:
+    """The patient's course with everything they have done so far."""
+    course_id = courses.enrol(
+        db, courses.NewPatient(clinic_id, patient.name, language=patient.language),
+        content.pathway(patient.pathway), _first_visit_for(content, patient, today),
+        external_id=patient.external_id)
+    if patient.consent:
+        courses.record_consent(db, course_id, patient.consent)
+    for position, (key, answers) in enumerate(patient.done, start=1):
+        last = position == len(patient.done)
+        _answer(db, content, course_id, key, answers, patient.alarm if last else None,
+                patient.language, number)
+    _exercise(db, content, course_id, patient, clinician_id, today)
+    return course_id
+
+
 def create_demo(db: Database, content: Content, base_url: str, today: date,
                 password: str | None = None) -> dict:
-    """Create (or refresh) the demo clinic; return logins and links as a dict."""
+    """Create the demo clinic, or on a later run find it again (no patient twice: each has
+    an external id), with a new password and fresh links; return them as a dict."""
     clinic = accounts.get_clinic_by_name(db, DEMO_CLINIC)
     clinic_id = clinic["id"] if clinic else accounts.save_clinic(
         db, DEMO_CLINIC, "+45 70 20 30 40", alert_emails=DEMO_ALERT_EMAIL)
@@ -174,15 +199,8 @@ def create_demo(db: Database, content: Content, base_url: str, today: date,
                                                password, role="admin")
     links = []
     for patient in DEMO_PATIENTS:
-        course_id = courses.enrol(
-            db, courses.NewPatient(clinic_id, patient.name, language=patient.language),
-            content.pathway(patient.pathway), _first_visit_for(content, patient, today))
-        courses.record_consent(db, course_id, "given")
-        for position, (key, answers) in enumerate(patient.done, start=1):
-            last = position == len(patient.done)
-            _answer(db, content, course_id, key, answers, patient.alarm if last else None,
-                    patient.language, len(links))
-        _exercise(db, content, course_id, patient, clinician_id, today)
+        course_id = courses.find_course_by_external_id(db, clinic_id, patient.external_id) or \
+            _enrol(db, content, clinic_id, clinician_id, patient, today, len(links))
         current = next(t for t in courses.list_timepoints(db, course_id)
                        if t["key"] == patient.current)
         token = courses.create_invitation(db, current)

@@ -220,9 +220,36 @@ def test_demo_prints_logins_and_working_links(runner, app):
 
 
 def test_demo_text_output_lists_every_patient(runner):
+    from patientapp.demo import DEMO_PATIENTS
+
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0
-    assert result.output.count("/q/") == 5 and "password" in result.output
+    assert result.output.count("/q/") == len(DEMO_PATIENTS) and "password" in result.output
+
+
+def test_running_the_demo_twice_adds_no_patient_and_gives_fresh_links(runner, app):
+    """A second run finds each demo course by its external id: same patients, new links
+    (the old ones revoked), and among them one who has not consented and one in English."""
+    first = json.loads(runner.invoke(args=["demo", "--json"]).output)
+    second = json.loads(runner.invoke(args=["demo", "--json"]).output)
+    db = connect(app.config["DATABASE"])
+    names = [row["name"] for row in db.query("SELECT name FROM patients ORDER BY id")]
+    assert len(names) == len(set(names)) == len(second["patients"])
+    assert {p["link"] for p in first["patients"]}.isdisjoint(p["link"] for p in second["patients"])
+    client = app.test_client()
+    pages = {p["name"]: client.get(p["link"].removeprefix(app.config["BASE_URL"]))
+             for p in second["patients"]}
+    assert all(page.status_code == 200 for page in pages.values())
+    consents = {row["name"]: row["consent"] for row in db.query(
+        "SELECT name, consent FROM courses JOIN patients ON patients.id = courses.patient_id")}
+    assert "unknown" in consents.values() and "given" in consents.values()
+    english = [row["id"] for row in db.query("SELECT id FROM patients WHERE language = 'en'")]
+    assert english
+    locales = {row["locale"] for row in db.query(
+        "SELECT DISTINCT responses.locale FROM responses JOIN timepoints ON timepoints.id ="
+        " responses.timepoint_id JOIN courses ON courses.id = timepoints.course_id"
+        " WHERE courses.patient_id = ?", [english[0]])}
+    assert locales == {"en"}
 
 
 def test_export_csv_has_a_header_and_one_row_per_score_without_names(runner):
