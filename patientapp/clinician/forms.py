@@ -180,6 +180,7 @@ class PatientDetailsForm(CheckedForm):
 
 
 class EnrolForm(PatientDetailsForm):
+    birth_date = _text(_l("Birth date (optional)"), type="date")
     pathway = RadioField(_l("Course"), validate_choice=False)
     entry_code = RadioField(_l("Service code of the first consultation with questionnaires"),
                             validate_choice=False)

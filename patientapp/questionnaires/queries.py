@@ -101,9 +101,12 @@ def _score_rows(instrument: str, answers: dict, sites: list[str],
     return rows
 
 
-def submit(db: Database, timepoint: dict, sites: list[str], safety_items: list[dict]) -> bool:
+def submit(db: Database, timepoint: dict, sites: list[str], safety_items: list[dict],
+           completed_by: int | None = None) -> bool:
     """Submit the timepoint: freeze answers, store scores, raise alerts. Idempotent.
 
+    ``completed_by`` is the clinician who filled it in with the patient in the
+    consultation; None when the patient sent it from their link.
     Returns False when it had already been submitted (a double tap or resent form).
     """
     with write_transaction(db):
@@ -128,8 +131,8 @@ def submit(db: Database, timepoint: dict, sites: list[str], safety_items: list[d
                 _save_score(db, response_id, timepoint, instrument, item, result, stamp)
         db.execute("UPDATE responses SET status = 'submitted', submitted_at = ?"
                    " WHERE timepoint_id = ?", [stamp, timepoint["id"]])
-        db.execute("UPDATE timepoints SET submitted_at = ? WHERE id = ?",
-                   [stamp, timepoint["id"]])
+        db.execute("UPDATE timepoints SET submitted_at = ?, completed_by = ? WHERE id = ?",
+                   [stamp, completed_by, timepoint["id"]])
         alarms = [i for i in safety_items if answers.get("safety", {}).get(i["id"]) == "yes"]
         save_alarm_alerts(db, timepoint, alarms)
         _save_worse_alerts(db, timepoint, stamp)
