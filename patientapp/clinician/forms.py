@@ -80,7 +80,7 @@ class SignInForm(FlaskForm):
 
 
 class GpNoteForm(FlaskForm):
-    note = TextAreaField(_l("Note for the GP"), filters=[strip],
+    note = TextAreaField(_l("The physiotherapist's assessment"), filters=[strip],
                          validators=[Optional(), multi_line,
                                      Length(max=4000, message=MESSAGES["note"])])
 

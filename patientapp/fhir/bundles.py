@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from ..content import Content
 from ..scoring import display_score
-from . import codes
+from . import codes, consultation
 from .resources import (
     FhirSettings,
     flag,
@@ -79,10 +79,24 @@ def observations(settings: FhirSettings, submission: dict) -> list[dict]:
 
 def responses(settings: FhirSettings, content: Content, submission: dict) -> list[dict]:
     pathway = content.pathway(submission["pathway"])
+    author = None
+    if submission.get("completed_by"):  # filled in with the patient in the consultation
+        author = consultation.practitioner(settings, submission["completed_by"],
+                                           submission.get("completed_by_name"))
     return [questionnaire_response(settings, r, content.questionnaire(r["instrument"],
                                                                       r["locale"]),
-                                   pathway, submission["pseudonym"], submission["timepoint"])
+                                   pathway, submission["pseudonym"], submission["timepoint"],
+                                   author)
             for r in submission["responses"]]
+
+
+def examinations(settings: FhirSettings, submission: dict) -> list[dict]:
+    """The neurological status and the functional tests recorded at this consultation."""
+    where = (submission["pathway"], submission["timepoint"], submission["pseudonym"])
+    return [*(consultation.neuro_observation(settings, f, *where)
+              for f in submission.get("neuro", [])),
+            *(consultation.test_observation(settings, t, *where)
+              for t in submission.get("tests", []))]
 
 
 def flags(settings: FhirSettings, content: Content, submission: dict) -> list[dict]:
@@ -95,7 +109,7 @@ def submission_resources(settings: FhirSettings, content: Content, submission: d
     """The patient, each questionnaire response, each score and each alert."""
     return [patient(settings, submission["pseudonym"], submission.get("patient_name")),
             *responses(settings, content, submission), *observations(settings, submission),
-            *flags(settings, content, submission)]
+            *examinations(settings, submission), *flags(settings, content, submission)]
 
 
 def collection(settings: FhirSettings, resources: Iterable[dict], timestamp: str,

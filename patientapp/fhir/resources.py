@@ -180,10 +180,13 @@ RESPONSE_ITEMS = {"sections": _section_answers, "nprs": _nprs_answers, "psfs": _
 
 
 def questionnaire_response(settings: FhirSettings, response: dict, q: Questionnaire,
-                           pathway: Pathway, pseudonym: str, timepoint: str) -> dict:
+                           pathway: Pathway, pseudonym: str, timepoint: str,
+                           author: dict | None = None) -> dict:
     """One completed questionnaire. ``response`` is a responses row with decoded answers;
-    ``q`` is its instrument in the response's language."""
-    return {
+    ``q`` is its instrument in the response's language. ``author``: the clinician who
+    filled it in with the patient in the consultation (the patient is its source either
+    way); None when the patient sent it from their link."""
+    resource = {
         "resourceType": "QuestionnaireResponse", "id": f"qr-{response['id']}",
         "meta": tags(settings, pathway.id, timepoint), "language": response["locale"],
         "questionnaire": codes.canonical(settings.base, response["instrument"],
@@ -192,6 +195,10 @@ def questionnaire_response(settings: FhirSettings, response: dict, q: Questionna
         "authored": response["submitted_at"],
         "item": RESPONSE_ITEMS[q.kind](settings, q, response["answers"], pathway),
     }
+    if author:
+        resource["author"] = author
+        resource["source"] = reference("Patient", pseudonym)
+    return resource
 
 
 # --- Observation ----------------------------------------------------------------------------
