@@ -161,3 +161,284 @@ def test_answers_keep_their_place_in_the_patients_flow(db, enrol):
     tp = timepoint(db, course_id)
     answers_db.save_answers(db, {**tp}, "odi", "da", "1", {"pain": 2})
     assert answers_db.load_answers(db, tp["id"])["odi"] == {"pain": 2}
+
+
+# --- neurological status, functional tests, painkillers and attendance -------------------
+
+def neuro_url(course_id, tp_id):
+    return f"/clinic/courses/{course_id}/consultations/{tp_id}/neuro"
+
+
+@pytest.mark.parametrize(("pathway", "roots"), [("lumbar-radiculopathy", ["L4", "L5", "S1"]),
+                                                ("cervical-radiculopathy",
+                                                 ["C5", "C6", "C7", "C8"])])
+def test_the_status_consultation_asks_each_root_level_and_side(signed_in, db, enrol, pathway,
+                                                               roots):
+    course_id, _ = enrol(pathway=pathway, consent="given")
+    page = signed_in.get(neuro_url(course_id, timepoint(db, course_id, "week-2")["id"])).page
+    names = {i["name"] for i in page.select("input[type=radio]")}
+    assert names == {f"{m}-{side}-{root}" for m in ("sensation", "strength", "reflexes")
+                     for side in ("left", "right") for root in roots}
+
+
+def test_the_primary_course_and_the_first_consultation_have_no_neurological_status(
+        signed_in, db, enrol):
+    course_id, _ = enrol(consent="given")
+    assert signed_in.get(neuro_url(course_id, timepoint(db, course_id)["id"])) \
+        .status_code == 404
+    course_id, _ = enrol(pathway="lumbar-radiculopathy", consent="given")
+    assert signed_in.get(neuro_url(course_id, timepoint(db, course_id)["id"])) \
+        .status_code == 404
+
+
+def test_worse_strength_prompts_a_referral_back_to_the_gp(signed_in, db, enrol):
+    course_id, _ = enrol(pathway="lumbar-radiculopathy", consent="given")
+    tp = timepoint(db, course_id, "week-2")
+    response = signed_in.post(neuro_url(course_id, tp["id"]), data={
+        "strength-left-L5": "worse", "sensation-left-L5": "same", "reflexes-right-S1": "better"})
+    assert response.status_code == 302
+    rows = list(db.query("SELECT modality, side, root, finding, recorded_by FROM neuro_findings"))
+    assert len(rows) == 3 and all(r["recorded_by"] for r in rows)
+    page = signed_in.follow(response).page
+    assert page.select_one("#refer-prompt") and "L5" in page.select_one("#refer-prompt").text
+    assert "record-neuro-status" in audit_actions(db)
+    # Saved again with strength the same: the prompt goes, nothing is doubled.
+    signed_in.post(neuro_url(course_id, tp["id"]), data={"strength-left-L5": "same"})
+    assert db.execute("SELECT count(*) FROM neuro_findings").fetchone()[0] == 1
+    assert not signed_in.get(f"/clinic/courses/{course_id}").page.select_one("#refer-prompt")
+
+
+def test_a_tampered_finding_is_refused_and_the_others_are_kept(signed_in, db, enrol):
+    course_id, _ = enrol(pathway="lumbar-radiculopathy", consent="given")
+    tp = timepoint(db, course_id, "week-2")
+    response = signed_in.post(neuro_url(course_id, tp["id"]), data={
+        "strength-left-L5": "much-worse", "sensation-left-L4": "better"})
+    assert response.status_code == 400
+    assert response.page.select_one(".error-summary a")["href"] == "#strength-left-L5-0"
+    assert response.page.select_one("#sensation-left-L4 input[value=better]").has_attr("checked")
+    assert db.execute("SELECT count(*) FROM neuro_findings").fetchone()[0] == 0
+
+
+def functional_tests_url(course_id, tp_id):
+    return f"/clinic/courses/{course_id}/consultations/{tp_id}/tests"
+
+
+@pytest.mark.parametrize(("data", "field", "words"), [
+    ({"sit_to_stand_30s": "12,5"}, "sit_to_stand_30s", "whole number"),
+    ({"sit_to_stand_30s": "61"}, "sit_to_stand_30s", "from 0 to 60"),
+    ({"sit_to_stand_5x": "fast"}, "sit_to_stand_5x", "Enter a number"),
+    ({"sit_to_stand_5x": "nan"}, "sit_to_stand_5x", "Enter a number"),
+    ({"own_value": "40"}, "own_name", "Name the test"),
+    ({"own_name": "Sørensen"}, "own_value", "Enter the test's value"),
+])
+def test_a_wrong_test_value_is_refused_and_kept_as_typed(signed_in, db, enrol, data, field,
+                                                         words):
+    course_id, _ = enrol(consent="given")
+    with signed_in.raw.session_transaction() as session:
+        session["lang"] = "en"
+    db.execute("UPDATE clinicians SET language = 'en'")
+    response = signed_in.post(functional_tests_url(course_id, timepoint(db, course_id)["id"]), data=data)
+    assert response.status_code == 400
+    assert words in response.page.select_one(f"#{field}-error").text
+    for name, value in data.items():
+        assert response.page.select_one(f"#{name}")["value"] == value
+    assert db.execute("SELECT count(*) FROM functional_tests").fetchone()[0] == 0
+
+
+def test_tests_at_the_first_and_final_consultation_show_their_change(signed_in, db, enrol):
+    course_id, _ = enrol(consent="given")
+    first, final = timepoint(db, course_id), timepoint(db, course_id, "final")
+    signed_in.post(functional_tests_url(course_id, first["id"]), data={
+        "sit_to_stand_30s": "9", "own_name": "Sørensen", "own_value": "45", "own_unit": "s"})
+    signed_in.post(functional_tests_url(course_id, final["id"]), data={
+        "sit_to_stand_30s": "14", "own_name": "Sørensen", "own_value": "90,5", "own_unit": "s"})
+    rows = list(db.query("SELECT test, value FROM functional_tests ORDER BY id"))
+    assert [(r["test"], r["value"]) for r in rows] == [
+        ("sit-to-stand-30s", 9), ("own", 45), ("sit-to-stand-30s", 14), ("own", 90.5)]
+    page = signed_in.get(f"/clinic/courses/{course_id}").page
+    table = page.select_one("#consultation table").get_text(" ")
+    assert "+5" in table and "+45.5" in table
+    follow = timepoint(db, course_id, "followup-3m")
+    assert signed_in.get(functional_tests_url(course_id, follow["id"])).status_code == 404
+
+
+def test_painkillers_and_attendance_are_kept_and_wrong_numbers_refused(signed_in, db, enrol):
+    course_id, _ = enrol(consent="given")
+    url = f"/clinic/courses/{course_id}/record"
+    bad = signed_in.post(url, data={"attended": "tolv", "missed": "2", "painkillers": "daily"})
+    assert bad.status_code == 400 and bad.page.select_one("#attended")["value"] == "tolv"
+    assert bad.page.select_one("#painkillers input[value=daily]").has_attr("checked")
+    ok = signed_in.post(url, data={"attended": "12", "missed": "2", "painkillers": "as-needed",
+                                   "painkillers_note": "Panodil"})
+    assert ok.status_code == 302
+    row = next(db.query("SELECT * FROM course_records"))
+    assert (row["attended"], row["missed"], row["painkillers"]) == (12, 2, "as-needed")
+    assert "record-attendance" in audit_actions(db)
+
+
+# --- PSFS activities set with the patient ---------------------------------------------------
+
+def psfs_url(course_id):
+    return f"/clinic/courses/{course_id}/psfs"
+
+
+def test_activities_set_together_are_what_the_patient_rates(signed_in, client, db, enrol,
+                                                            answer_all):
+    course_id, token = enrol(consent="given")
+    data = {"action": "save", "goals-activities-0": "Gå til bussen",
+            "goals-activities-1": "Løfte barnebarn", "goals-activities-2": "Sove"}
+    # Moving the second up first: what was typed follows it, nothing is saved yet.
+    moved = signed_in.post(psfs_url(course_id), data={**data, "action": "up-2"})
+    assert moved.page.select_one("#goals-activities-0")["value"] == "Løfte barnebarn"
+    assert db.execute("SELECT count(*) FROM psfs_activities").fetchone()[0] == 0
+    assert signed_in.post(psfs_url(course_id), data=data).status_code == 302
+    rows = list(db.query("SELECT text, baseline, created_by FROM psfs_activities"
+                         " ORDER BY position"))
+    assert [r["text"] for r in rows] == ["Gå til bussen", "Løfte barnebarn", "Sove"]
+    assert all(r["baseline"] == 1 and r["created_by"] for r in rows)
+    step = client.get(f"/q/{token}/step/psfs-rate")
+    assert "Løfte barnebarn" in step.page.get_text(" ")
+    assert "set-psfs-activities" in audit_actions(db)
+
+
+def test_fewer_than_three_need_the_tick_and_keep_what_was_typed(signed_in, db, enrol):
+    course_id, _ = enrol(consent="given")
+    data = {"action": "save", "goals-activities-0": "Gå"}
+    refused = signed_in.post(psfs_url(course_id), data=data)
+    assert refused.status_code == 400
+    assert refused.page.select_one("#goals-activities-0")["value"] == "Gå"
+    assert signed_in.post(psfs_url(course_id), data={**data, "goals-fewer": "y"}) \
+        .status_code == 302
+    assert db.execute("SELECT count(*) FROM psfs_activities").fetchone()[0] == 1
+
+
+def test_an_activity_added_later_is_kept_out_of_the_change_since_baseline(signed_in, client,
+                                                                          db, enrol,
+                                                                          answer_all):
+    course_id, token = enrol(consent="given")
+    answer_all(client, token)
+    assert signed_in.post(psfs_url(course_id), data={"action": "save",
+                                                     "goals-activities-0": "x"}) \
+        .status_code == 400  # the baseline was sent: its activities stay as rated
+    response = signed_in.post(psfs_url(course_id), data={"action": "add",
+                                                         "later-activity": "Cykle til arbejde"})
+    assert response.status_code == 302
+    later = next(db.query("SELECT * FROM psfs_activities WHERE baseline = 0"))
+    assert later["text"] == "Cykle til arbejde" and later["position"] == 4
+    before = answers_db.psfs_baseline_means(db, course_id)
+    assert list(before.values()) == [
+        next(db.query("SELECT value FROM scores WHERE instrument = 'psfs' AND item = ''"))
+        ["value"]]
+
+
+# --- the GP summary ----------------------------------------------------------------------
+
+def test_the_gp_summary_prints_what_was_recorded_and_nothing_empty(signed_in, db, enrol,
+                                                                   clinician):
+    course_id, _ = enrol(pathway="lumbar-radiculopathy", consent="given")
+    db.execute("UPDATE patients SET birth_date = '1970-05-31'")
+    baseline, week2 = timepoint(db, course_id), timepoint(db, course_id, "week-2")
+    fill_in(signed_in, course_id, baseline["id"])
+    submit(signed_in, course_id, baseline["id"])
+    signed_in.post(neuro_url(course_id, week2["id"]), data={"strength-right-S1": "worse"})
+    signed_in.post(functional_tests_url(course_id, baseline["id"]), data={"sit_to_stand_30s": "8"})
+    signed_in.post(f"/clinic/courses/{course_id}/record", data={"attended": "3",
+                                                                "missed": "1"})
+    signed_in.post(f"/clinic/courses/{course_id}/summary", data={"note": "Bedring."})
+    response = signed_in.get(f"/clinic/courses/{course_id}/summary")
+    article = response.page.select_one("article.gp-summary")
+    text = " ".join(article.get_text(" ").split())
+    for expected in ("Test Patient", "31. maj 1970", "Fie Fysioterapeut", "S1", "8",
+                     "Bedring.", "3 "):
+        assert expected in text, expected
+    for part in ("gp-who", "gp-scores", "gp-psfs", "gp-neuro", "gp-tests", "gp-attendance",
+                 "gp-assessment"):
+        assert article.select_one(f"#{part}"), part
+    for node in article.select("dd, li, td, p"):
+        assert node.get_text(strip=True) not in ("", "–", "-"), node
+    assert not article.select(".notice, .flash")
+
+
+def test_a_summary_with_nothing_recorded_prints_only_who(signed_in, db, enrol):
+    course_id, _ = enrol()
+    article = signed_in.get(f"/clinic/courses/{course_id}/summary").page.select_one("article")
+    assert [s["id"] for s in article.select("section")] == ["gp-who"]
+    assert "–" not in article.get_text()
+
+
+def test_the_page_message_is_not_printed(app):
+    css = (app.static_folder + "/css/app.css")
+    with open(css, encoding="utf-8") as handle:
+        assert ".flash { display: none !important; }" in handle.read()
+
+
+# --- passed on: FHIR, CSV and API --------------------------------------------------------
+
+def test_fhir_names_the_clinician_as_author_and_sends_the_examinations(signed_in, db, enrol,
+                                                                       content, clinician):
+    from fhir.resources.R4B import get_fhir_model_class
+
+    from patientapp.fhir import queries as fhir_db
+    from patientapp.fhir.bundles import submission_resources
+    from patientapp.fhir.resources import FhirSettings
+
+    course_id, _ = enrol(pathway="cervical-radiculopathy", consent="given")
+    baseline, week2 = timepoint(db, course_id), timepoint(db, course_id, "week-2")
+    fill_in(signed_in, course_id, baseline["id"])
+    signed_in.post(functional_tests_url(course_id, baseline["id"]), data={
+        "sit_to_stand_5x": "11.2", "own_name": "Grip", "own_value": "30", "own_unit": "kg"})
+    submit(signed_in, course_id, baseline["id"])
+    fill_in(signed_in, course_id, week2["id"])
+    signed_in.post(neuro_url(course_id, week2["id"]), data={"strength-left-C6": "worse",
+                                                            "reflexes-left-C6": "same"})
+    submit(signed_in, course_id, week2["id"])
+    settings = FhirSettings("https://fhir.example-fysio.dk/fhir")
+    resources = []
+    for tp in (baseline, week2):
+        resources += submission_resources(settings, content,
+                                          fhir_db.get_submission(db, tp["id"]))
+    for resource in resources:
+        get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+    responses = [r for r in resources if r["resourceType"] == "QuestionnaireResponse"]
+    assert responses and all(r["author"]["display"] == "Fie Fysioterapeut" and
+                             r["author"]["identifier"]["value"] == str(clinician)
+                             for r in responses)
+    exams = [r for r in resources if r["id"].startswith(("obs-neuro-", "obs-test-"))]
+    assert {r["id"].split("-")[1] for r in exams} == {"neuro", "test"}
+    strength = next(r for r in exams if r["code"]["coding"][0]["code"] == "strength")
+    assert strength["valueCodeableConcept"]["coding"][0]["code"] == "worse"
+    assert strength["bodySite"]["coding"][0]["code"] == "C6-left"
+    grip = next(r for r in exams if r["code"]["text"] == "Grip")
+    assert grip["valueQuantity"] == {"value": 30, "unit": "kg"}
+    assert all(r["performer"][0]["display"] == "Fie Fysioterapeut" for r in exams)
+
+
+def test_the_patients_own_answers_have_no_clinician_author(client, db, enrol, content,
+                                                           answer_all):
+    from patientapp.fhir import queries as fhir_db
+    from patientapp.fhir.bundles import submission_resources
+    from patientapp.fhir.resources import FhirSettings
+
+    course_id, token = enrol(consent="given")
+    answer_all(client, token)
+    tp = timepoint(db, course_id)
+    resources = submission_resources(FhirSettings("https://x.example/fhir"), content,
+                                     fhir_db.get_submission(db, tp["id"]))
+    assert not [r for r in resources if "author" in r]
+
+
+def test_the_csv_and_api_rows_say_who_completed_the_questionnaire(signed_in, db, enrol):
+    import io
+
+    from patientapp.exports import write_csv
+    from patientapp.queries import list_score_rows
+
+    course_id, _ = enrol(consent="given")
+    tp = timepoint(db, course_id)
+    fill_in(signed_in, course_id, tp["id"])
+    submit(signed_in, course_id, tp["id"])
+    out = io.StringIO()
+    write_csv(list_score_rows(db), out)
+    header, first = out.getvalue().splitlines()[:2]
+    assert header.endswith("completed_in,completed_by")
+    assert first.endswith("consultation,Fie Fysioterapeut")

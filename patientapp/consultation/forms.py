@@ -100,7 +100,7 @@ class FunctionalTestsForm(FlaskForm):
             raise ValidationError(MESSAGES["own_name"])
 
     def validate_own_value(self, field):
-        if field.data == "" and self.own_name.data:
+        if not field.data and self.own_name.data:
             raise ValidationError(MESSAGES["own_value"])
 
     def tests(self) -> dict[str, dict]:
