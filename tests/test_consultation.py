@@ -183,12 +183,12 @@ def test_the_status_consultation_asks_each_root_level_and_side(signed_in, db, en
 
 def test_the_primary_course_and_the_first_consultation_have_no_neurological_status(
         signed_in, db, enrol):
-    course_id, _ = enrol(consent="given")
-    assert signed_in.get(neuro_url(course_id, timepoint(db, course_id)["id"])) \
-        .status_code == 404
-    course_id, _ = enrol(pathway="lumbar-radiculopathy", consent="given")
-    assert signed_in.get(neuro_url(course_id, timepoint(db, course_id)["id"])) \
-        .status_code == 404
+    primary = enrol(consent="given")[0]
+    for course_id in (primary, enrol(pathway="lumbar-radiculopathy", consent="given")[0]):
+        url = neuro_url(course_id, timepoint(db, course_id)["id"])
+        assert signed_in.get(url).status_code == 302
+        assert signed_in.post(url, data={"strength-left-L5": "worse"}).status_code == 302
+    assert db.execute("SELECT count(*) FROM neuro_findings").fetchone()[0] == 0
 
 
 def test_worse_strength_prompts_a_referral_back_to_the_gp(signed_in, db, enrol):
@@ -237,7 +237,8 @@ def test_a_wrong_test_value_is_refused_and_kept_as_typed(signed_in, db, enrol, d
     with signed_in.raw.session_transaction() as session:
         session["lang"] = "en"
     db.execute("UPDATE clinicians SET language = 'en'")
-    response = signed_in.post(functional_tests_url(course_id, timepoint(db, course_id)["id"]), data=data)
+    url = functional_tests_url(course_id, timepoint(db, course_id)["id"])
+    response = signed_in.post(url, data=data)
     assert response.status_code == 400
     assert words in response.page.select_one(f"#{field}-error").text
     for name, value in data.items():
@@ -259,7 +260,7 @@ def test_tests_at_the_first_and_final_consultation_show_their_change(signed_in, 
     table = page.select_one("#consultation table").get_text(" ")
     assert "+5" in table and "+45.5" in table
     follow = timepoint(db, course_id, "followup-3m")
-    assert signed_in.get(functional_tests_url(course_id, follow["id"])).status_code == 404
+    assert signed_in.get(functional_tests_url(course_id, follow["id"])).status_code == 302
 
 
 def test_painkillers_and_attendance_are_kept_and_wrong_numbers_refused(signed_in, db, enrol):

@@ -56,8 +56,8 @@ def fill_step(course_id: int, timepoint_id: int, step_id: str):
     if not isinstance(visit, Visit):
         return visit
     index = flow.find_step(visit.steps, step_id)
-    if index is None:
-        abort(404)
+    if index is None:  # a screen this timepoint does not have: start from its overview
+        return redirect(url_for(".review_fill", course_id=course_id, timepoint_id=timepoint_id))
     step = visit.steps[index]
     form = entry.build_form(visit, step)
     status = 200
@@ -181,7 +181,9 @@ def edit_neuro(course_id: int, timepoint_id: int):
     course = clinic_course(course_id)
     timepoint = _timepoint(course, timepoint_id)
     if not records.asks_neuro(course["pathway"], timepoint):
-        abort(404)
+        flash(_("The neurological status is recorded at the status consultations of the "
+                "nerve-root courses."), "error")
+        return _course_page(course_id)
     db = get_db()
     form = forms.neuro_form(course["pathway"])()
     if form.validate_on_submit():
@@ -215,7 +217,9 @@ def edit_tests(course_id: int, timepoint_id: int):
     course = clinic_course(course_id)
     timepoint = _timepoint(course, timepoint_id)
     if not records.asks_tests(timepoint):
-        abort(404)
+        flash(_("Functional tests are recorded at the first and the final consultation."),
+              "error")
+        return _course_page(course_id)
     db = get_db()
     form = forms.FunctionalTestsForm()
     if form.validate_on_submit():
