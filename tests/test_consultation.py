@@ -446,3 +446,13 @@ def test_the_csv_and_api_rows_say_who_completed_the_questionnaire(signed_in, db,
     header, first = out.getvalue().splitlines()[:2]
     assert header.endswith("completed_in,completed_by")
     assert first.endswith("consultation,Fie Fysioterapeut")
+
+
+def test_setting_the_activities_starts_from_what_the_patient_named_so_far(signed_in, client,
+                                                                          db, enrol):
+    course_id, token = enrol(consent="given")
+    client.post(f"/q/{token}/step/psfs-activities",
+                data={"activities-0": "Gå", "activities-1": "Cykle", "activities-2": "Sove"})
+    page = signed_in.get(psfs_url(course_id)).page
+    assert [page.select_one(f"#goals-activities-{n}")["value"] for n in range(3)] == \
+        ["Gå", "Cykle", "Sove"]

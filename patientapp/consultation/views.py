@@ -166,12 +166,23 @@ def edit_psfs(course_id: int):
         status = 400
         flash(_("The PSFS activities cannot be changed now."), "error")
     else:
-        texts = [a["text"] for a in activities]
+        texts = [a["text"] for a in activities] or _draft_activities(course_id)
         goals.activities.process(None, texts + [""] * (flow.PSFS_MAX_ACTIVITIES - len(texts)))
         goals.fewer.data = 0 < len(texts) < flow.PSFS_EXPECTED_ACTIVITIES
         audit("view-psfs-activities", "course", course_id)
     return render_template("consultation/psfs.html", course=course, goals=goals, later=later,
                            activities=activities, state=state), status
+
+
+def _draft_activities(course_id: int) -> list[str]:
+    """What the patient has named so far in the baseline's draft: the starting point when
+    the activities are set together."""
+    baseline = next((tp for tp in courses.list_timepoints(get_db(), course_id)
+                     if tp["key"] == records.BASELINE), None)
+    if baseline is None:
+        return []
+    draft = answers_db.load_answers(get_db(), baseline["id"]).get("psfs", {})
+    return list(draft.get("activities") or [])[:flow.PSFS_MAX_ACTIVITIES]
 
 
 # --- neurological status ---------------------------------------------------------------------
