@@ -456,3 +456,30 @@ def test_setting_the_activities_starts_from_what_the_patient_named_so_far(signed
     page = signed_in.get(psfs_url(course_id)).page
     assert [page.select_one(f"#goals-activities-{n}")["value"] for n in range(3)] == \
         ["Gå", "Cykle", "Sove"]
+
+
+# --- enrolment: the birth date and the treating physiotherapist ------------------------------
+
+def _enrol_form(**changes):
+    from datetime import date
+    return {"name": "Karen Blixen", "email": "", "phone": "", "language": "da",
+            "pathway": "lumbar-radiculopathy", "first_visit": date.today().isoformat(),
+            "referral_date": "", **changes}
+
+
+@pytest.mark.parametrize("typed", ["31-05-1970", "1970-02-30", "1850-01-01", "2999-01-01"])
+def test_a_wrong_birth_date_is_refused_and_kept(signed_in, db, typed):
+    response = signed_in.post("/clinic/patients/new", data=_enrol_form(birth_date=typed))
+    assert response.status_code == 400
+    assert response.page.select_one("#birth_date")["value"] == typed
+    assert response.page.select_one("#birth_date-error")
+    assert db.execute("SELECT count(*) FROM patients").fetchone()[0] == 0
+
+
+def test_enrolment_keeps_the_birth_date_and_the_treating_physiotherapist(signed_in, db,
+                                                                         clinician):
+    response = signed_in.post("/clinic/patients/new", data=_enrol_form(birth_date="1970-05-31"))
+    assert response.status_code == 302
+    row = next(db.query("SELECT patients.birth_date, courses.clinician_id FROM courses"
+                        " JOIN patients ON patients.id = courses.patient_id"))
+    assert row["birth_date"] == "1970-05-31" and row["clinician_id"] == clinician

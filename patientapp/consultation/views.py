@@ -121,6 +121,8 @@ def submit_fill(course_id: int, timepoint_id: int):
         submitted = answers_db.submit(get_db(), visit.timepoint, list(visit.pathway.nprs_sites),
                                       visit.safety_items(), completed_by=g.clinician["id"])
         if submitted:
+            if not course["clinician_id"]:  # the treating physiotherapist, if none yet
+                records_db.set_treating_clinician(get_db(), course_id, g.clinician["id"])
             audit("submit-in-consultation", "timepoint", timepoint_id)
     if submitted:
         timepoint_submitted.send(current_app._get_current_object(), timepoint_id=timepoint_id)
