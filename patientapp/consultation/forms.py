@@ -84,13 +84,15 @@ def _value_of(test: str):
 
 class FunctionalTestsForm(FlaskForm):
     sit_to_stand_30s = StringField(TEST_LABELS["sit-to-stand-30s"], filters=[strip],
-                                   validators=[Length(max=20), _value_of("sit-to-stand-30s")])
+                                   validators=[single_line, Length(max=20),
+                                               _value_of("sit-to-stand-30s")])
     sit_to_stand_5x = StringField(TEST_LABELS["sit-to-stand-5x"], filters=[strip],
-                                  validators=[Length(max=20), _value_of("sit-to-stand-5x")])
+                                  validators=[single_line, Length(max=20),
+                                              _value_of("sit-to-stand-5x")])
     own_name = StringField(_l("Your own test: its name"), filters=[strip], validators=[
         single_line, Length(max=records.OWN_NAME_MAX, message=MESSAGES["own_name_long"])])
     own_value = StringField(_l("Its value"), filters=[strip],
-                            validators=[Length(max=20), _value_of("own")])
+                            validators=[single_line, Length(max=20), _value_of("own")])
     own_unit = StringField(_l("Its unit (for example s, cm, repetitions)"), filters=[strip],
                            validators=[single_line, Length(max=records.OWN_UNIT_MAX,
                                                            message=MESSAGES["own_unit_long"])])
@@ -145,9 +147,9 @@ class CourseRecordForm(FlaskForm):
                                        single_line,
                                        Length(max=200, message=MESSAGES["note_long"])])
     attended = StringField(_l("Visits attended"), filters=[strip],
-                           validators=[Length(max=5), _visits])
+                           validators=[single_line, Length(max=5), _visits])
     missed = StringField(_l("Visits missed"), filters=[strip],
-                         validators=[Length(max=5), _visits])
+                         validators=[single_line, Length(max=5), _visits])
 
     def values(self) -> dict:
         def number(field):
