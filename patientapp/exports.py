@@ -6,8 +6,10 @@ import csv
 from collections.abc import Iterable
 from typing import TextIO
 
+# completed_in: "link" (the patient sent it) or "consultation" (filled in with the patient);
+# completed_by: then the clinician's name (a member of staff, never a patient's).
 CSV_COLUMNS = ["course_id", "pathway", "timepoint", "instrument", "item", "value", "valid",
-               "submitted_at"]
+               "submitted_at", "completed_in", "completed_by"]
 
 
 def write_csv(rows: Iterable[dict], out: TextIO) -> int:

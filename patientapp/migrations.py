@@ -533,3 +533,56 @@ CREATE TABLE content_snapshots (
     first_used_at TEXT NOT NULL,
     PRIMARY KEY (instrument, content_version, locale)
 )""")
+
+
+@migrations()
+def m018_consultation_records(db: Database) -> None:
+    # What the physiotherapist records in the consultation (issue 18, items 9-12; 21.1):
+    # - a questionnaire filled in with the patient in the consultation: who (the clinician)
+    #   and when (submitted_at) are kept on the timepoint; NULL means the patient's own;
+    # - the patient's birth date (optional) and the course's treating physiotherapist, for
+    #   the GP summary;
+    # - the neurological status (one row per modality, side and root level) and the
+    #   functional tests recorded at a consultation;
+    # - the course's painkiller use and attendance, and the physiotherapist's assessment
+    #   stays in gp_notes.
+    _run(db, """
+ALTER TABLE timepoints ADD COLUMN completed_by INTEGER REFERENCES clinicians(id);
+ALTER TABLE patients ADD COLUMN birth_date TEXT;
+ALTER TABLE courses ADD COLUMN clinician_id INTEGER REFERENCES clinicians(id);
+CREATE TABLE neuro_findings (
+    id INTEGER PRIMARY KEY,
+    course_id INTEGER NOT NULL REFERENCES courses(id) ON DELETE CASCADE,
+    timepoint_id INTEGER NOT NULL REFERENCES timepoints(id) ON DELETE CASCADE,
+    modality TEXT NOT NULL CHECK (modality IN ('sensation', 'strength', 'reflexes')),
+    side TEXT NOT NULL CHECK (side IN ('left', 'right')),
+    root TEXT NOT NULL,
+    finding TEXT NOT NULL CHECK (finding IN ('better', 'same', 'worse')),
+    recorded_by INTEGER REFERENCES clinicians(id),
+    recorded_at TEXT NOT NULL,
+    UNIQUE (timepoint_id, modality, side, root)
+);
+CREATE INDEX neuro_findings_course ON neuro_findings(course_id);
+CREATE TABLE functional_tests (
+    id INTEGER PRIMARY KEY,
+    course_id INTEGER NOT NULL REFERENCES courses(id) ON DELETE CASCADE,
+    timepoint_id INTEGER NOT NULL REFERENCES timepoints(id) ON DELETE CASCADE,
+    test TEXT NOT NULL,
+    name TEXT NOT NULL DEFAULT '',
+    value REAL NOT NULL,
+    unit TEXT NOT NULL DEFAULT '',
+    recorded_by INTEGER REFERENCES clinicians(id),
+    recorded_at TEXT NOT NULL,
+    UNIQUE (timepoint_id, test)
+);
+CREATE INDEX functional_tests_course ON functional_tests(course_id);
+CREATE TABLE course_records (
+    course_id INTEGER PRIMARY KEY REFERENCES courses(id) ON DELETE CASCADE,
+    painkillers TEXT NOT NULL DEFAULT '',
+    painkillers_note TEXT NOT NULL DEFAULT '',
+    attended INTEGER,
+    missed INTEGER,
+    updated_by INTEGER REFERENCES clinicians(id),
+    updated_at TEXT NOT NULL
+)
+""")

@@ -96,9 +96,12 @@ def list_score_rows(db: Database, clinic_id: int | None = None,
     return db.query(
         "SELECT scores.course_id, courses.pathway, timepoints.key AS timepoint,"  # nosec B608
         " scores.instrument, scores.item, scores.value, scores.valid,"
-        " timepoints.submitted_at FROM scores"
+        " timepoints.submitted_at,"
+        " CASE WHEN timepoints.completed_by IS NULL THEN 'link' ELSE 'consultation' END"
+        " AS completed_in, coalesce(clinicians.name, '') AS completed_by FROM scores"
         " JOIN courses ON courses.id = scores.course_id"
         " JOIN timepoints ON timepoints.id = scores.timepoint_id"
+        " LEFT JOIN clinicians ON clinicians.id = timepoints.completed_by"
         f" WHERE {' AND '.join(where)}"
         " ORDER BY scores.course_id, timepoints.position, scores.instrument, scores.item", params)
 

@@ -61,6 +61,9 @@ ACCESS: dict[str, str] = {
     **{f"{bp}.{name}": PATIENT for bp, names in _PATIENT_PAGES.items() for name in names},
     **{f"clinician.{name}": CLINICIAN for name in _CLINIC_PAGES},
     "exercise_plans.edit_plan": CLINICIAN,
+    **{f"consultation.{name}": CLINICIAN for name in (
+        "fill_step", "review_fill", "submit_fill", "edit_psfs", "edit_neuro", "edit_tests",
+        "edit_record")},
     **{f"{bp}.{name}": ADMIN for bp, names in _ADMIN_PAGES.items() for name in names},
     **{f"api.{name}": API_KEY for name in _API},
 }
@@ -150,6 +153,10 @@ def build_world(tmp_path, content=None) -> World:
                               list(PATIENTS.values())))["id"]
     alert_id = next(db.query("SELECT id FROM alerts ORDER BY id"))["id"]
     fhir_ids = fhir_read_ids(db)
+    # The consultation pages are tried on the course's next unanswered timepoint.
+    timepoint_id = next(db.query("SELECT id FROM timepoints WHERE course_id = ?"
+                                 " AND submitted_at IS NULL ORDER BY position",
+                                 [course_id]))["id"]
     db.close()
     found = content.library
     module = found.modules_for("primary-low-back-pain", "da")[0]
@@ -165,6 +172,7 @@ def build_world(tmp_path, content=None) -> World:
         home = clients["patient"].get(f"/q/{token}").get_data(as_text=True)
         step_ids[language] = re.search(r"/step/([\w-]+)", home)[1]
     values = {"course_id": course_id, "alert_id": alert_id, "clinician_id": admin_id,
+              "timepoint_id": timepoint_id,
               "key_id": spare_key_id, "delivery_id": 1,
               "exercise_id": "bridge", "slug": module.slug, "name": exercise.illustration,
               "filename": "css/app.css", "unknown": "no-such-thing", "timepoint": "final",

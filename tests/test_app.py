@@ -258,7 +258,8 @@ def test_export_csv_has_a_header_and_one_row_per_score_without_names(runner):
     assert result.exit_code == 0
     rows = list(csv.DictReader(io.StringIO(result.output)))
     assert list(rows[0]) == ["course_id", "pathway", "timepoint", "instrument", "item", "value",
-                             "valid", "submitted_at"]
+                             "valid", "submitted_at", "completed_in", "completed_by"]
+    assert {r["completed_in"] for r in rows} == {"link"}  # the demo patients answered at home
     assert "Jensen" not in result.output and "Nielsen" not in result.output
     odi = [r for r in rows if r["instrument"] == "odi"]
     assert odi and all(r["valid"] in ("true", "false") for r in rows)

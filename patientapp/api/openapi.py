@@ -224,7 +224,7 @@ SCHEMAS = {
     "Score": {
         "type": "object", "description": "One score; the columns of `flask export-csv`.",
         "required": ["course_id", "pathway", "timepoint", "instrument", "item", "value",
-                     "valid", "submitted_at"],
+                     "valid", "submitted_at", "completed_in", "completed_by"],
         "properties": {"course_id": {"type": "integer"}, "pathway": {"type": "string"},
                        "timepoint": {"type": "string"},
                        "instrument": {"type": "string",
@@ -233,7 +233,12 @@ SCHEMAS = {
                                 "description": "NPRS site, PSFS activity number, or empty."},
                        "value": {"type": "number", "nullable": True},
                        "valid": {"type": "boolean"},
-                       "submitted_at": {"type": "string", "format": "date-time"}}},
+                       "submitted_at": {"type": "string", "format": "date-time"},
+                       "completed_in": {"type": "string", "enum": ["link", "consultation"],
+                                        "description": "Sent by the patient from their link, "
+                                        "or filled in with the patient in the consultation."},
+                       "completed_by": {"type": "string", "description": "The clinician "
+                                        "who filled it in with the patient; empty otherwise."}}},
     "CourseList": {
         "type": "object", "required": ["items", "limit", "offset", "total"],
         "properties": {"items": {"type": "array",

@@ -80,7 +80,7 @@ class SignInForm(FlaskForm):
 
 
 class GpNoteForm(FlaskForm):
-    note = TextAreaField(_l("Note for the GP"), filters=[strip],
+    note = TextAreaField(_l("The physiotherapist's assessment"), filters=[strip],
                          validators=[Optional(), multi_line,
                                      Length(max=4000, message=MESSAGES["note"])])
 
@@ -180,6 +180,7 @@ class PatientDetailsForm(CheckedForm):
 
 
 class EnrolForm(PatientDetailsForm):
+    birth_date = _text(_l("Birth date (optional)"), type="date")
     pathway = RadioField(_l("Course"), validate_choice=False)
     entry_code = RadioField(_l("Service code of the first consultation with questionnaires"),
                             validate_choice=False)

@@ -35,11 +35,12 @@ def enrol_patient():
     if form.validate_on_submit():
         enrolment = form.clean
         patient = courses.NewPatient(g.clinician["clinic_id"], enrolment.name,
-                                     enrolment.email, enrolment.phone, enrolment.language)
+                                     enrolment.email, enrolment.phone, enrolment.language,
+                                     enrolment.birth_date)
         with write_transaction(get_db()):
             course_id = courses.enrol(get_db(), patient, pathways[enrolment.pathway],
                                       enrolment.first_visit, enrolment.referral_date,
-                                      enrolment.entry_code)
+                                      enrolment.entry_code, clinician_id=g.clinician["id"])
             audit("enrol-patient", "course", course_id)
         flash(_("The patient is enrolled. Invitations go out before each consultation."))
         return redirect(url_for(".show_course", course_id=course_id))

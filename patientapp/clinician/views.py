@@ -21,6 +21,7 @@ from ..web.params import int_arg
 from ..web.ratelimit import too_many
 from ..web.redirects import local_path_or
 from . import bp, forms, overview
+from . import gp_summary as summary_parts
 from . import queries as clinic_db
 from .auth import PAUSE_WINDOW, attempt_sign_in, pause_key
 from .chart import line_chart
@@ -210,12 +211,17 @@ def gp_summary(course_id: int):
             audit("edit-gp-note", "course", course_id)
         flash(_("The note has been saved."))
         return redirect(url_for(".gp_summary", course_id=course_id))
+    saved_note = clinic_db.get_gp_note(db, course_id)
     if request.method == "GET":
-        form.note.data = clinic_db.get_gp_note(db, course_id)
+        form.note.data = saved_note
     audit("view-gp-summary", "course", course_id)
     clinic = queries.get_clinic(db, course["clinic_id"])
+    context = course_context(db, course)
+    # What is printed is what was saved: a note being typed is not the GP's yet.
+    summary = summary_parts.build(context, sections.build(course), saved_note)
     return render_template("clinician/summary.html", course=course, form=form, clinic=clinic,
-                           **course_context(db, course)), 400 if form.errors else 200
+                           summary=summary, printed_on=clinic_today(), **context), \
+        400 if form.errors else 200
 
 
 # --- administration -------------------------------------------------------------------

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from ..checks import CheckError, in_window, single_line
-from ..timeutil import local_date, parse_moment
+from ..timeutil import local_date, parse_moment, today
 from .contact import N_, ContactError, normalise_email, normalise_phone
 
 LANGUAGES = ("da", "en")
@@ -43,6 +43,7 @@ class Enrolment:
     phone: str = ""
     language: str = "da"
     entry_code: str | None = None  # the baseline's service code; None: the usual one
+    birth_date: date | None = None  # optional: the GP summary names the patient by it
 
 
 def parse_iso_date(text: str | None) -> date:
@@ -76,6 +77,25 @@ def _check_dates(raw: Mapping, problems: list[Problem]) -> tuple[date | None, da
         problems.append(Problem("referral_date", N_(
             "The referral date cannot be after the first consultation.")))
     return first, referral
+
+
+def _check_birth_date(raw: Mapping, problems: list[Problem]) -> date | None:
+    """Optional; a real date in the past (the shared date window does not apply: a patient
+    may be 90)."""
+    text = (raw.get("birth_date") or "").strip()
+    if not text:
+        return None
+    try:
+        born = parse_iso_date(text)
+    except ValueError:
+        problems.append(Problem("birth_date", N_(
+            "Enter the birth date as YYYY-MM-DD, like 1970-05-31.")))
+        return None
+    if not date(1900, 1, 1) <= born <= today():
+        problems.append(Problem("birth_date", N_(
+            "Enter a birth date between 1900 and today.")))
+        return None
+    return born
 
 
 def _check_contact(raw: Mapping, problems: list[Problem]) -> tuple[str, str]:
@@ -137,8 +157,8 @@ def check_enrolment(raw: Mapping[str, str | None], pathway_ids: Iterable[str],
                     entry_codes: Mapping[str, Sequence[str]] | None = None,
                     ) -> tuple[Enrolment | None, list[Problem]]:
     """Validate raw fields (name, pathway, first_visit, referral_date, email, phone, language,
-    entry_code). ``entry_codes`` maps each pathway id to the service codes its baseline may
-    have (the usual one first); without it, any entry code is refused.
+    entry_code, birth_date). ``entry_codes`` maps each pathway id to the service codes its
+    baseline may have (the usual one first); without it, any entry code is refused.
 
     Returns the cleaned enrolment and no problems, or None and every problem found.
     """
@@ -150,11 +170,12 @@ def check_enrolment(raw: Mapping[str, str | None], pathway_ids: Iterable[str],
     language = _check_language(raw, problems)
     codes = entry_codes if entry_codes is not None else {p: () for p in pathway_ids}
     entry_code = _check_entry_code(raw, codes, problems)
+    birth_date = _check_birth_date(raw, problems)
     if problems:
         return None, problems
     return Enrolment(name=raw["name"].strip(), pathway=raw["pathway"].strip(),
                      first_visit=first, referral_date=referral, email=email, phone=phone,
-                     language=language, entry_code=entry_code), []
+                     language=language, entry_code=entry_code, birth_date=birth_date), []
 
 
 def entry_codes_of(pathways: Mapping) -> dict[str, tuple[str, ...]]:

@@ -25,6 +25,7 @@ class NewPatient:
     email: str = ""
     phone: str = ""
     language: str = "da"
+    birth_date: date | None = None
 
 
 def new_pseudonym() -> str:
@@ -34,10 +35,11 @@ def new_pseudonym() -> str:
 
 def save_patient(db: Database, patient: NewPatient) -> int:
     cursor = db.execute(
-        "INSERT INTO patients (clinic_id, pseudonym, name, email, phone, language, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO patients (clinic_id, pseudonym, name, email, phone, language, birth_date,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [patient.clinic_id, new_pseudonym(), patient.name, patient.email, patient.phone,
-         patient.language, now()],
+         patient.language, patient.birth_date.isoformat() if patient.birth_date else None,
+         now()],
     )
     return cursor.lastrowid
 
@@ -63,13 +65,15 @@ def enrol(
     referral_date: date | None = None,
     entry_code: str | None = None,
     external_id: str | None = None,
+    clinician_id: int | None = None,
 ) -> int:
     """Create the patient, the course and its dated timepoints in one transaction.
 
     ``entry_code`` is the baseline's service code (None: the pathway's usual one); it is
     stored on the course so that re-planning keeps it. ``external_id`` is the clinic's own
     reference; the database keeps it unique per clinic (sqlite3.IntegrityError when taken:
-    check with ``find_course_by_external_id`` first).
+    check with ``find_course_by_external_id`` first). ``clinician_id`` is the treating
+    physiotherapist (the one who enrols, on the clinic's pages).
     """
     entry_code = pathway.baseline_for(entry_code).code
     planned = plan(pathway, first_visit, referral_date, entry_code=entry_code)
@@ -77,10 +81,11 @@ def enrol(
         patient_id = save_patient(db, patient)
         course_id = db.execute(
             "INSERT INTO courses (clinic_id, patient_id, pathway, referral_date, first_visit,"
-            " entry_code, created_at, external_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " entry_code, created_at, external_id, clinician_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [patient.clinic_id, patient_id, pathway.id,
              referral_date.isoformat() if referral_date else None, first_visit.isoformat(),
-             entry_code, now(), external_id],
+             entry_code, now(), external_id, clinician_id],
         ).lastrowid
         for tp in planned:
             db.table("timepoints").insert(_timepoint_row(course_id, tp))
@@ -97,7 +102,10 @@ def get_course(db: Database, course_id: int) -> dict | None:
 
 
 def list_timepoints(db: Database, course_id: int) -> list[dict]:
-    rows = db.query("SELECT * FROM timepoints WHERE course_id = ? ORDER BY position", [course_id])
+    # completed_by_name: the clinician who filled it in with the patient (None: the patient).
+    rows = db.query("SELECT timepoints.*, clinicians.name AS completed_by_name FROM timepoints"
+                    " LEFT JOIN clinicians ON clinicians.id = timepoints.completed_by"
+                    " WHERE timepoints.course_id = ? ORDER BY timepoints.position", [course_id])
     return [_decode_timepoint(row) for row in rows]
 
 

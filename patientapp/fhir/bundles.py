@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from ..content import Content
 from ..scoring import display_score
-from . import codes
+from . import codes, consultation
 from .resources import (
     FhirSettings,
     Wording,
@@ -121,12 +121,16 @@ def responses(settings: FhirSettings, content: Content, submission: dict,
     """Each response against the Questionnaire version it was answered on."""
     definitions = definitions or Definitions(settings)
     pathway = content.pathway(submission["pathway"])
+    author = None
+    if submission.get("completed_by"):  # filled in with the patient in the consultation
+        author = consultation.practitioner(settings, submission["completed_by"],
+                                           submission.get("completed_by_name"))
     found = []
     for r in submission["responses"]:
         words = wording(content, submission, r)
         found.append(questionnaire_response(
             settings, r, definitions.get(words), words[codes.BASE_LOCALE].kind, pathway,
-            submission["pseudonym"], submission["timepoint"], _total(submission, r)))
+            submission["pseudonym"], submission["timepoint"], _total(submission, r), author))
     return found
 
 
@@ -140,6 +144,15 @@ def referenced(content: Content, submissions: Iterable[dict]) -> dict[tuple[str,
     return found
 
 
+def examinations(settings: FhirSettings, submission: dict) -> list[dict]:
+    """The neurological status and the functional tests recorded at this consultation."""
+    where = (submission["pathway"], submission["timepoint"], submission["pseudonym"])
+    return [*(consultation.neuro_observation(settings, f, *where)
+              for f in submission.get("neuro", [])),
+            *(consultation.test_observation(settings, t, *where)
+              for t in submission.get("tests", []))]
+
+
 def flags(settings: FhirSettings, content: Content, submission: dict) -> list[dict]:
     locale = _locale(submission)
     return [flag(settings, alert, submission["pseudonym"], alert_text(content, alert, locale))
@@ -151,7 +164,8 @@ def submission_resources(settings: FhirSettings, content: Content, submission: d
     """The patient, each questionnaire response, each score and each alert."""
     return [patient(settings, submission["pseudonym"], submission.get("patient_name")),
             *responses(settings, content, submission, definitions),
-            *observations(settings, submission), *flags(settings, content, submission)]
+            *observations(settings, submission), *examinations(settings, submission),
+            *flags(settings, content, submission)]
 
 
 def collection(settings: FhirSettings, resources: Iterable[dict], timestamp: str,

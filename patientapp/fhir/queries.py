@@ -17,10 +17,12 @@ from ..db import write_transaction
 
 SUBMISSIONS = (
     "SELECT timepoints.id AS timepoint_id, timepoints.key AS timepoint,"
-    " timepoints.submitted_at, courses.id AS course_id, courses.clinic_id, courses.pathway,"
+    " timepoints.submitted_at, timepoints.completed_by, clinicians.name AS completed_by_name,"
+    " courses.id AS course_id, courses.clinic_id, courses.pathway,"
     " patients.pseudonym, patients.name AS patient_name FROM timepoints"
     " JOIN courses ON courses.id = timepoints.course_id"
     " JOIN patients ON patients.id = courses.patient_id"
+    " LEFT JOIN clinicians ON clinicians.id = timepoints.completed_by"
     " WHERE timepoints.submitted_at IS NOT NULL AND courses.consent = 'given'"
 )
 
@@ -56,6 +58,18 @@ def _by_timepoint(db: Database, table_sql: str, ids: list[int]) -> dict[int, lis
     return grouped
 
 
+def _examinations(db: Database, ids: list[int]) -> tuple[dict, dict]:
+    """The neurological status and functional tests recorded at these timepoints."""
+    within = "timepoint_id IN (SELECT value FROM json_each(?))"
+    recorder = ("clinicians.name AS recorded_by_name FROM {table} LEFT JOIN clinicians"
+                " ON clinicians.id = {table}.recorded_by WHERE {within} ORDER BY {table}.id")
+    neuro = _by_timepoint(db, "SELECT neuro_findings.*, " + recorder.format(  # nosec B608
+        table="neuro_findings", within=within), ids)
+    tests = _by_timepoint(db, "SELECT functional_tests.*, " + recorder.format(  # nosec B608
+        table="functional_tests", within=within), ids)
+    return neuro, tests
+
+
 def _children(db: Database, ids: list[int]) -> tuple[dict, dict, dict]:
     # json_each keeps it to one query per table, however many timepoints there are.
     within = "timepoint_id IN (SELECT value FROM json_each(?))"
@@ -78,8 +92,12 @@ def list_submissions(db: Database, found: SubmissionFilter | None = None,
     where, params = _where(found or SubmissionFilter())
     rows = list(db.query(f"{SUBMISSIONS}{where} ORDER BY timepoints.submitted_at,"
                          " timepoints.id", params))
-    responses, scores, alerts = _children(db, [row["timepoint_id"] for row in rows])
+    ids = [row["timepoint_id"] for row in rows]
+    responses, scores, alerts = _children(db, ids)
+    neuro, tests = _examinations(db, ids)
     for row in rows:
+        row["neuro"] = neuro.get(row["timepoint_id"], [])
+        row["tests"] = tests.get(row["timepoint_id"], [])
         tp = row["timepoint_id"]
         row["responses"] = [{**r, "answers": json.loads(r["answers"])}
                             for r in responses.get(tp, [])]

@@ -316,12 +316,14 @@ RESPONSE_ITEMS = {"sections": _section_answers, "nprs": _nprs_answers, "psfs": _
 
 def questionnaire_response(settings: FhirSettings, response: dict, definition: dict,
                            kind: str, pathway: Pathway, pseudonym: str, timepoint: str,
-                           total: float | None = None) -> dict:
+                           total: float | None = None, author: dict | None = None) -> dict:
     """One completed questionnaire. ``response`` is a responses row with decoded answers;
     ``definition`` the Questionnaire resource of the version it was answered on, whose
-    item texts and answer codings each item repeats; ``total`` the app's valid score."""
+    item texts and answer codings each item repeats; ``total`` the app's valid score.
+    ``author``: the clinician who filled it in with the patient in the consultation (the
+    patient is its source either way); None when the patient sent it from their link."""
     items = _by_link_id(definition["item"])
-    return {
+    resource = {
         "resourceType": "QuestionnaireResponse", "id": f"qr-{response['id']}",
         "meta": tags(settings, pathway.id, timepoint),
         "text": narrative(f"{definition['title']}: answered {response['submitted_at']}."),
@@ -332,6 +334,10 @@ def questionnaire_response(settings: FhirSettings, response: dict, definition: d
         "item": RESPONSE_ITEMS[kind](items, response["answers"], pathway,
                                      response["instrument"], total),
     }
+    if author:
+        resource["author"] = author
+        resource["source"] = reference("Patient", pseudonym)
+    return resource
 
 
 # --- Observation ----------------------------------------------------------------------------

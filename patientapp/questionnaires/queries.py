@@ -107,9 +107,11 @@ def _score_rows(instrument: str, answers: dict, sites: list[str],
 
 
 def submit(db: Database, timepoint: dict, sites: list[str], safety_items: list[dict],
-           at: str | None = None) -> bool:
+           at: str | None = None, completed_by: int | None = None) -> bool:
     """Submit the timepoint: freeze answers, store scores, raise alerts. Idempotent.
 
+    ``completed_by`` is the clinician who filled it in with the patient in the
+    consultation; None when the patient sent it from their link.
     Returns False when it had already been submitted (a double tap or resent form).
     ``at`` (UTC ISO) is when it was sent: now, except for the demo's earlier answers.
     """
@@ -135,8 +137,8 @@ def submit(db: Database, timepoint: dict, sites: list[str], safety_items: list[d
                 _save_score(db, response_id, timepoint, instrument, item, result, stamp)
         db.execute("UPDATE responses SET status = 'submitted', submitted_at = ?"
                    " WHERE timepoint_id = ?", [stamp, timepoint["id"]])
-        db.execute("UPDATE timepoints SET submitted_at = ? WHERE id = ?",
-                   [stamp, timepoint["id"]])
+        db.execute("UPDATE timepoints SET submitted_at = ?, completed_by = ? WHERE id = ?",
+                   [stamp, completed_by, timepoint["id"]])
         alarms = [i for i in safety_items if answers.get("safety", {}).get(i["id"]) == "yes"]
         save_alarm_alerts(db, timepoint, alarms)
         _save_worse_alerts(db, timepoint, stamp)

@@ -10,10 +10,9 @@ from ..audit import record
 from ..courses import queries as courses
 from ..db import get_db, write_transaction
 from ..events import timepoint_submitted
-from ..notifications import alarms as alarm_notifications
 from ..notifications import queries as notifications
 from ..web.redirects import local_path_or
-from . import bp, flow, forms
+from . import bp, entry, flow, forms
 from . import queries as answers_db
 from .visit import Visit, load_visit
 
@@ -31,7 +30,7 @@ def show_home():
                                form=forms.ConsentForm())
     timepoints = courses.list_timepoints(get_db(), visit.invitation["course_id"])
     # The advice stays on the home page for as long as the clinic has not dealt with it.
-    level = _alarm_level(visit)
+    level = entry.alarm_level(visit)
     if level and not answers_db.has_open_alarm(get_db(), visit.timepoint["id"]):
         level = None
     return render_template("questionnaires/home.html", visit=visit, timepoints=timepoints,
@@ -63,11 +62,11 @@ def answer_step(step_id: str):
     if index is None:
         abort(404)
     step = visit.steps[index]
-    form = _build_form(visit, step)
+    form = entry.build_form(visit, step)
     if request.method == "POST":
         action = request.form.get("action", "next")
         if form.validate():
-            if not _save(visit, step, form):
+            if not entry.save_step(visit, step, form):
                 flash(_("Your answers have already been sent, so they can no longer be changed."))
                 return redirect(url_for(".show_home"))
             return _after_save(visit, index, action)
@@ -85,7 +84,7 @@ def answer_step(step_id: str):
 def show_advice():
     visit = load_visit()
     return render_template("questionnaires/advice.html", visit=visit,
-                           level=_alarm_level(visit), notice=_alarm_notice(visit))
+                           level=entry.alarm_level(visit), notice=_alarm_notice(visit))
 
 
 @bp.get("/review")
@@ -94,7 +93,7 @@ def show_review():
     if (early := _not_open(visit)) is not None:
         return early
     return render_template("questionnaires/review.html", visit=visit,
-                           rows=_review_rows(visit), missing=visit.first_unanswered())
+                           rows=entry.review_rows(visit), missing=visit.first_unanswered())
 
 
 @bp.post("/submit")
@@ -128,7 +127,7 @@ def show_done():
     timepoints = courses.list_timepoints(get_db(), visit.invitation["course_id"])
     upcoming = [tp for tp in timepoints
                 if tp["position"] > visit.timepoint["position"] and not tp["submitted_at"]]
-    return render_template("questionnaires/done.html", visit=visit, level=_alarm_level(visit),
+    return render_template("questionnaires/done.html", visit=visit, level=entry.alarm_level(visit),
                            notice=_alarm_notice(visit),
                            next_timepoint=upcoming[0] if upcoming else None)
 
@@ -154,33 +153,9 @@ def _not_open(visit: Visit) -> Response | None:
     return None
 
 
-def _build_form(visit: Visit, step: flow.Step):
-    kind, screen = visit.kind(step), visit.screen(step)
-    cls = kind.form(screen)
-    return cls(data=kind.to_form(screen)) if request.method == "GET" else cls()
-
-
-def _save(visit: Visit, step: flow.Step, form) -> bool:
-    kind = visit.kind(step)
-    values = kind.from_form(visit.screen(step), form)
-    questionnaire = visit.questionnaire(step.instrument)
-    saved = answers_db.save_answers(get_db(), visit.timepoint, step.instrument, visit.locale,
-                                    questionnaire.content_version, values,
-                                    visit.content.translations(step.instrument).values())
-    if saved:
-        visit.answers.setdefault(step.instrument, {}).update(values)
-    if saved and kind.raises_alarms:
-        alarms = [i for i in visit.safety_items() if values.get(i["id"]) == "yes"]
-        if answers_db.save_alarm_alerts(get_db(), visit.timepoint, alarms) and \
-                current_app.config["ALARM_SEND_ON_SAVE"]:
-            alarm_notifications.start_sending(current_app._get_current_object(),
-                                              visit.timepoint["id"])
-    return saved
-
-
 def _after_save(visit: Visit, index: int, action: str) -> Response:
     step = visit.steps[index]
-    if visit.kind(step).raises_alarms and _alarm_level(visit):
+    if visit.kind(step).raises_alarms and entry.alarm_level(visit):
         return redirect(url_for(".show_advice"))
     if action == "back":
         return _go(visit, index - 1)
@@ -197,23 +172,6 @@ def _go(visit: Visit, index: int) -> Response:
     return redirect(url_for(".answer_step", step_id=visit.steps[index].id))
 
 
-def _alarm_level(visit: Visit) -> str | None:
-    """'emergency' or 'urgent' when any safety answer is yes, the more serious first."""
-    answers = visit.answers.get("safety", {})
-    levels = {item["level"] for item in visit.safety_items() if answers.get(item["id"]) == "yes"}
-    return next((level for level in ("emergency", "urgent") if level in levels), None)
-
-
 def _alarm_notice(visit: Visit) -> dict:
     """Whether the clinic has been sent word of the alarm: the page says only what is true."""
     return notifications.get_alarm_notice(get_db(), visit.timepoint["id"])
-
-
-def _review_rows(visit: Visit) -> list[dict]:
-    """Each step's question(s) and the answer given, as the review page lists them."""
-    rows = []
-    for step in visit.steps:
-        for question, answer in visit.kind(step).review(visit.screen(step)):
-            rows.append({"step": step, "question": question, "answer": answer,
-                         "title": visit.questionnaire(step.instrument).short_title})
-    return rows

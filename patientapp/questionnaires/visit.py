@@ -22,6 +22,10 @@ class Visit:
     answers: dict[str, dict]
     fixed_activities: list[str]
     steps: list[flow.Step] = field(default_factory=list)
+    # The questionnaire's language when it is not the page's: a clinician filling it in
+    # with the patient sees the clinic's page in their own language, the questions in the
+    # patient's.
+    content_locale: str | None = None
 
     @property
     def content(self) -> Content:
@@ -29,7 +33,7 @@ class Visit:
 
     @property
     def locale(self) -> str:
-        return str(get_locale())
+        return self.content_locale or str(get_locale())
 
     @property
     def submitted(self) -> bool:
@@ -71,13 +75,18 @@ class Visit:
 
 def load_visit() -> Visit:
     """The visit behind ``g.invitation`` (set by the blueprint's before_request)."""
-    db = get_db()
     invitation = g.invitation
-    timepoint = courses.get_timepoint(db, invitation["timepoint_id"])
+    return build_visit(invitation, courses.get_timepoint(get_db(), invitation["timepoint_id"]))
+
+
+def build_visit(invitation: dict, timepoint: dict, content_locale: str | None = None) -> Visit:
+    """A visit of one timepoint. ``invitation`` needs the course's ``course_id``,
+    ``clinic_id``, ``pathway`` and ``consent`` (a link's row has them; so does a course)."""
+    db = get_db()
     pathway = current_app.extensions["content"].pathway(invitation["pathway"])
     fixed = [a["text"] for a in answers_db.list_fixed_activities(db, invitation["course_id"])]
     visit = Visit(invitation, timepoint, pathway, answers_db.load_answers(db, timepoint["id"]),
-                  fixed)
+                  fixed, content_locale=content_locale)
     visit.steps = kinds.build_steps(timepoint["questionnaires"], list(pathway.nprs_sites),
                                     psfs_names_activities=not fixed)
     return visit

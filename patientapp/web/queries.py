@@ -11,8 +11,10 @@ def get_clinic_course(db: Database, clinic_id: int, course_id: int) -> dict | No
     """A course with its patient, only if it belongs to ``clinic_id``."""
     rows = list(db.query(
         "SELECT courses.*, patients.name AS patient_name, patients.email, patients.phone,"
-        " patients.language, patients.pseudonym FROM courses"
+        " patients.language, patients.pseudonym, patients.birth_date,"
+        " clinicians.name AS clinician_name FROM courses"
         " JOIN patients ON patients.id = courses.patient_id"
+        " LEFT JOIN clinicians ON clinicians.id = courses.clinician_id"
         " WHERE courses.id = ? AND courses.clinic_id = ?", [course_id, clinic_id]))
     return rows[0] if rows else None
 

@@ -200,7 +200,7 @@ def desktop_js(browser):
 CLINIC_PAGES = ["/clinic/", "/clinic/patients/new", "/clinic/overview", "/clinic/audit",
                 "/clinic/admin/clinicians", "/clinic/admin/settings", "/clinic/account/password",
                 "/clinic/admin/api-keys", "/clinic/admin/deliveries"]
-COURSE_PAGES = ["", "/answers", "/summary", "/edit", "/erase", "/plan"]
+COURSE_PAGES = ["", "/answers", "/summary", "/edit", "/erase", "/plan", "/psfs", "/record"]
 
 
 @pytest.mark.parametrize("language", ["da", "en"])
@@ -222,6 +222,12 @@ def test_every_clinician_page_is_accessible(site, desktop_js, axe_source, langua
     for suffix in COURSE_PAGES:
         page.goto(f"{site['base']}/clinic/courses/{erik['id']}{suffix}")
         audit.check("course" + suffix.replace("/", "-"))
+    baseline = next(site["db"].query("SELECT id FROM timepoints WHERE course_id = ?"
+                                     " AND key = 'baseline'", [erik["id"]]))["id"]
+    page.goto(f"{site['base']}/clinic/courses/{erik['id']}/consultations/{baseline}/tests")
+    page.fill("#sit_to_stand_30s", "many")
+    page.locator("form button.button").click()
+    audit.check("functional-tests-error")
     page.goto(f"{site['base']}/clinic/patients/new")
     page.locator("form button.button").click()
     audit.check("enrol-error")

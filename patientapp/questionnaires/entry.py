@@ -1,0 +1,61 @@
+"""Filling in a timepoint's screens, shared by the patient's link and the clinic.
+
+The patient's pages (``views.py``) and the clinician filling in a questionnaire with the
+patient in the consultation (``patientapp/consultation``) build, save and review every
+screen through these functions, so both store, score and alert exactly alike: an alarm
+answer queues the clinic's notification whoever typed it.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, request
+
+from ..db import get_db
+from ..notifications import alarms as alarm_notifications
+from . import flow
+from . import queries as answers_db
+from .visit import Visit
+
+
+def build_form(visit: Visit, step: flow.Step):
+    """The step's form: filled from the stored answers on GET, from the request on POST."""
+    kind, screen = visit.kind(step), visit.screen(step)
+    cls = kind.form(screen)
+    return cls(data=kind.to_form(screen)) if request.method == "GET" else cls()
+
+
+def save_step(visit: Visit, step: flow.Step, form) -> bool:
+    """Store a valid screen; an alarm answer raises its alert and queues the clinic's
+    notification. False when the timepoint was already submitted."""
+    kind = visit.kind(step)
+    values = kind.from_form(visit.screen(step), form)
+    questionnaire = visit.questionnaire(step.instrument)
+    saved = answers_db.save_answers(get_db(), visit.timepoint, step.instrument, visit.locale,
+                                    questionnaire.content_version, values,
+                                    visit.content.translations(step.instrument).values())
+    if saved:
+        visit.answers.setdefault(step.instrument, {}).update(values)
+    if saved and kind.raises_alarms:
+        alarms = [i for i in visit.safety_items() if values.get(i["id"]) == "yes"]
+        if answers_db.save_alarm_alerts(get_db(), visit.timepoint, alarms) and \
+                current_app.config["ALARM_SEND_ON_SAVE"]:
+            alarm_notifications.start_sending(current_app._get_current_object(),
+                                              visit.timepoint["id"])
+    return saved
+
+
+def alarm_level(visit: Visit) -> str | None:
+    """'emergency' or 'urgent' when any safety answer is yes, the more serious first."""
+    answers = visit.answers.get("safety", {})
+    levels = {item["level"] for item in visit.safety_items() if answers.get(item["id"]) == "yes"}
+    return next((level for level in ("emergency", "urgent") if level in levels), None)
+
+
+def review_rows(visit: Visit) -> list[dict]:
+    """Each step's question(s) and the answer given, as the review page lists them."""
+    rows = []
+    for step in visit.steps:
+        for question, answer in visit.kind(step).review(visit.screen(step)):
+            rows.append({"step": step, "question": question, "answer": answer,
+                         "title": visit.questionnaire(step.instrument).short_title})
+    return rows
