@@ -183,6 +183,8 @@ def test_set_up_shows_a_qr_code_and_the_key_and_needs_a_current_code(app, client
         assert plain not in dump and plain.replace("-", "") not in dump
         assert plain not in caplog.text
     assert client.get("/clinic/account/two-factor").page.select_one("code.secret") is None
+    links = [t.get("href", "") + t.get("action", "") for t in page.page.find_all(["a", "form"])]
+    assert not [link for link in links if secret in link]  # never in a URL
 
 
 def test_set_up_without_a_key_shown_first_writes_nothing(client, db, people):
@@ -377,13 +379,14 @@ def test_an_admin_without_two_factor_can_only_set_it_up_when_the_clinic_requires
     assert _require_for_admins(client).status_code == 302
     assert "require_admin_two_factor=1" in next(db.query(
         "SELECT detail FROM audit_log WHERE action = 'edit-clinic-settings'"))["detail"]
-    for rule in app.url_map.iter_rules():
-        if rule.arguments or not rule.rule.startswith("/clinic/") or \
+    for rule in app.url_map.iter_rules():  # every clinic page, the next one too
+        if not rule.rule.startswith("/clinic/") or \
                 rule.endpoint in ("clinician.setup_two_factor", "clinician.sign_in",
                                   "clinician.sign_out", "clinician.enter_code"):
             continue
+        path = re.sub(r"<[^>]+>", "1", rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
-            response = client.raw.open(rule.rule, method=method)
+            response = client.raw.open(path, method=method)
             assert response.status_code == 302, (rule.rule, method)
             assert response.headers["Location"] == "/clinic/account/two-factor", rule.rule
     page = client.get("/clinic/account/two-factor")
@@ -487,13 +490,17 @@ def test_the_operator_resets_it_on_the_command_line(app, runner, db, people, clo
     assert "--email" in runner.invoke(args=["reset-2fa", "--help"]).output
 
 
-def test_a_changed_secret_key_refuses_codes_without_a_crash(app, client, people, clock, caplog):
-    secret, _codes = with_two_factor(app, clock)
+def test_a_changed_secret_key_refuses_codes_but_not_recovery_codes(app, client, people, clock,
+                                                                   caplog):
+    secret, codes = with_two_factor(app, clock)
     app.config["SECRET_KEY"] = "another-secret-key-that-is-long-enough-456"
     sign_in(client, PLAIN)
     assert client.post("/clinic/login/code", data={"code": code(secret, clock)}) \
         .status_code == 401
     assert "reset-2fa" in caplog.text
+    assert client.post("/clinic/login/code", data={"code": codes[0]}).status_code == 302
+    assert client.post("/clinic/account/two-factor/off",
+                       data={"off-confirm": PASSWORD}).status_code == 302
 
 
 def test_every_new_form_needs_its_csrf_token(tmp_path, people, clock):
@@ -515,3 +522,43 @@ def test_the_pending_step_holds_no_nonce(app, people, clock):
     with client.session_transaction() as cookie:
         assert "nonce" not in cookie and "clinician_id" not in cookie
         assert cookie["two_factor"]["id"] == people[PLAIN]
+
+
+@pytest.mark.parametrize("typed", ["\x00", "1\r\n23456", "x" * 10_000, "١٢٣٤٥٦", "<b>1</b>",
+                                   "abcd-efgh-jkmn-pqrs-" * 3, "%00", "\u2028"])
+def test_hostile_codes_are_refused_plainly(app, client, db, people, clock, typed):
+    with_two_factor(app, clock)
+    english(client)
+    sign_in(client, PLAIN)
+    response = client.post("/clinic/login/code", data={"code": typed})
+    assert response.status_code in (400, 401) and summary(response)
+    assert "<b>1</b>" not in response.get_data(as_text=True)
+    assert client.get("/clinic/").status_code == 302
+
+
+def test_one_time_step_is_taken_once_under_concurrency(app, db, people, clock):
+    """16 connections claim the same code's time step at once: exactly one gets it."""
+    import threading
+
+    from patientapp.clinician import queries as clinic_db
+    from patientapp.db import connect
+
+    with_two_factor(app, clock)
+    step = next(db.query("SELECT totp_last_step FROM clinicians WHERE email = ?",
+                         [PLAIN]))["totp_last_step"] + 1
+    barrier, won = threading.Barrier(16), []
+
+    def claim():
+        own = connect(app.config["DATABASE"])
+        try:
+            barrier.wait()
+            won.append(clinic_db.claim_time_step(own, people[PLAIN], step))
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=claim) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(won) == [False] * 15 + [True]

@@ -57,6 +57,7 @@ def enter_code():
             flash(_("Sign in again: the code must be entered within 5 minutes of the "
                     "password."), "error")
         return redirect(url_for(".sign_in"))
+    g.user_locale = clinician["language"]  # the password was right: the account's language
     if request.method == "POST" and (wait := too_many("sign-in", "SIGN_IN_FAILURE_LIMIT",
                                                       count=False)):
         return too_many_requests(wait)
