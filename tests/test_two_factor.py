@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pyotp
 import pytest
+from helpers import CheckingClient
 
 from patientapp import timeutil
 from patientapp.accounts import save_clinic, save_clinician
@@ -94,8 +95,6 @@ def code(secret: str, clock) -> str:
 def with_two_factor(app, clock, email=PLAIN) -> tuple[str, list[str]]:
     """An account with two-factor sign-in on (set up on a client of its own), and the clock
     moved to the next time step so that a fresh code can be typed."""
-    from conftest import CheckingClient
-
     client = english(CheckingClient(app.test_client()))
     sign_in(client, email)
     secret, codes = set_up(client, clock)
@@ -222,8 +221,6 @@ def test_the_page_asked_for_before_sign_in_is_opened_after_the_code(app, client,
 
 
 def test_a_wrong_password_is_answered_alike_with_or_without_two_factor(app, db, people, clock):
-    from conftest import CheckingClient
-
     with_two_factor(app, clock)
     answers = []
     for email in (PLAIN, ADMIN):  # PLAIN has two-factor sign-in, ADMIN not
@@ -261,8 +258,6 @@ def test_a_code_cannot_be_used_twice(app, client, people, clock):
 
 
 def test_the_code_from_set_up_cannot_sign_in(app, client, people, clock):
-    from conftest import CheckingClient
-
     other = CheckingClient(app.test_client())
     sign_in(other, PLAIN)
     secret, _codes = set_up(other, clock)
@@ -395,8 +390,6 @@ def test_an_admin_without_two_factor_can_only_set_it_up_when_the_clinic_requires
     set_up(client, clock)
     assert client.get("/clinic/").status_code == 200
     # A plain clinician of the clinic is not held up.
-    from conftest import CheckingClient
-
     plain = CheckingClient(app.test_client())
     sign_in(plain, PLAIN)
     assert plain.get("/clinic/").status_code == 200
@@ -424,8 +417,6 @@ def test_the_setting_can_be_switched_off_again(app, client, db, people, clock):
 
 def test_an_admin_resets_a_clinicians_two_factor_and_they_are_told(app, client, db, people,
                                                                    clock, mailbox):
-    from conftest import CheckingClient
-
     with_two_factor(app, clock)
     holder = CheckingClient(app.test_client())
     sign_in(holder, PLAIN)  # now asked for a code
