@@ -139,9 +139,11 @@ def reset_two_factor_command(email: str) -> None:
     if not was_on:
         click.echo(f"{email} does not use two-factor sign-in; nothing changed.")
         return
-    tell_holder_of_reset(db, clinician["id"], background=False)
+    told = tell_holder_of_reset(db, clinician["id"], background=False)
     click.echo(f"Two-factor sign-in of {email} is reset: they sign in with their password "
-               "alone and have been told by e-mail.")
+               "alone" + (" and have been told by e-mail." if told else
+                          ". The e-mail telling them could not be sent (see the log): tell "
+                          "them yourself."))
 
 
 def init_app(app: Flask) -> None:

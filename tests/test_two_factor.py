@@ -481,6 +481,18 @@ def test_the_operator_resets_it_on_the_command_line(app, runner, db, people, clo
     assert "--email" in runner.invoke(args=["reset-2fa", "--help"]).output
 
 
+def test_the_command_says_when_the_holder_could_not_be_told(app, runner, people, clock,
+                                                            monkeypatch):
+    class Down:
+        def send(self, message):
+            raise ConnectionRefusedError
+
+    with_two_factor(app, clock)
+    monkeypatch.setattr("patientapp.notifications.backends.email_from_config", lambda c: Down())
+    result = runner.invoke(args=["reset-2fa", "--email", PLAIN])
+    assert result.exit_code == 0 and "could not be sent" in result.output
+
+
 def test_a_changed_secret_key_refuses_codes_but_not_recovery_codes(app, client, people, clock,
                                                                    caplog):
     secret, codes = with_two_factor(app, clock)

@@ -89,23 +89,25 @@ def alert_holder(db: Database, clinician_id: int, failures: int) -> None:
     send_to_holder(sign_in_alert(clinic_db.get_alert_recipient(db, clinician_id), failures))
 
 
-def send_to_holder(message, background: bool = True) -> None:
+def send_to_holder(message, background: bool = True) -> bool | None:
     """Send an e-mail to an account holder; in the background (the answer's timing stays
-    flat) unless ``background`` is off (a command, which may end before a thread would)."""
+    flat) unless ``background`` is off (a command, which may end before a thread would).
+    Sent in the foreground: whether the mail server took it."""
     from ..notifications.backends import email_from_config
 
     backend = email_from_config(current_app.config)
 
-    def send() -> None:
+    def send() -> bool:
         try:
             backend.send(message)
         except Exception as error:  # a mail server down must not break sign-in
             current_app.logger.warning("e-mail to an account holder not sent: %s",
                                        type(error).__name__)
+            return False
+        return True
 
     if current_app.testing or not background:  # deterministic in tests: the same path
-        send()
-        return
+        return send()
     app = current_app._get_current_object()
 
     def in_background() -> None:
@@ -113,6 +115,7 @@ def send_to_holder(message, background: bool = True) -> None:
             send()
 
     threading.Thread(target=in_background, daemon=True).start()
+    return None
 
 
 # --- the second step: a code from the authenticator app, or a recovery code ----------
@@ -201,8 +204,9 @@ def reset_two_factor(db: Database, clinician_id: int) -> bool:
     return was_on
 
 
-def tell_holder_of_reset(db: Database, clinician_id: int, background: bool = True) -> None:
+def tell_holder_of_reset(db: Database, clinician_id: int,
+                         background: bool = True) -> bool | None:
     from .alerts import two_factor_reset_notice
 
-    send_to_holder(two_factor_reset_notice(clinic_db.get_alert_recipient(db, clinician_id)),
+    return send_to_holder(two_factor_reset_notice(clinic_db.get_alert_recipient(db, clinician_id)),
                    background)
