@@ -114,6 +114,38 @@ def _clinic_or_new(db, wanted: str) -> dict:
     return {"id": accounts.save_clinic(db, wanted), "name": wanted}
 
 
+@click.command("reset-2fa")
+@click.option("--email", required=True, help="The e-mail address (login) of the account.")
+@with_appcontext
+def reset_two_factor_command(email: str) -> None:
+    """Switch off a clinician's two-factor sign-in (a lost phone and no recovery codes).
+
+    They sign in with their password alone, are signed out everywhere, are told by
+    e-mail, and may set it up again; the clinic's audit log records the reset.
+    """
+    from .audit import record
+    from .clinician.auth import reset_two_factor, tell_holder_of_reset
+    from .db import write_transaction
+
+    db = get_db()
+    clinician = accounts.get_clinician_by_email(db, email)
+    if clinician is None:
+        raise click.ClickException(f"there is no account with the e-mail address {email}")
+    with write_transaction(db):
+        was_on = reset_two_factor(db, clinician["id"])
+        if was_on:
+            record(db, "command", None, clinician["clinic_id"], "reset-two-factor",
+                   "clinician", clinician["id"])
+    if not was_on:
+        click.echo(f"{email} does not use two-factor sign-in; nothing changed.")
+        return
+    told = tell_holder_of_reset(db, clinician["id"], background=False)
+    click.echo(f"Two-factor sign-in of {email} is reset: they sign in with their password "
+               "alone" + (" and have been told by e-mail." if told else
+                          ". The e-mail telling them could not be sent (see the log): tell "
+                          "them yourself."))
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(check_command)
     app.cli.add_command(create_clinician_command)
@@ -126,3 +158,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(enrol_command)
     app.cli.add_command(move_visit_command)
     app.cli.add_command(send_due_command)
+    app.cli.add_command(reset_two_factor_command)

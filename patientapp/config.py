@@ -78,6 +78,9 @@ def defaults(instance_path: str) -> dict:
         # Wrong passwords for one e-mail address from one client address in 15 minutes
         # before that pair is paused (the account itself is never locked).
         "SIGN_IN_PAUSE_AFTER": 5,
+        # Wrong two-factor codes for one account in 15 minutes (on the sign-in step, and
+        # when switching it off) before that account's codes are paused.
+        "TWO_FACTOR_FAILURE_LIMIT": 5,
         # Wrong answers to "the last four digits of your phone" before the patient's own
         # data is handed over: per address a minute, and per course an hour (10 000
         # possible answers at 10 an hour outlast any link).

@@ -586,3 +586,29 @@ CREATE TABLE course_records (
     updated_at TEXT NOT NULL
 )
 """)
+
+
+@migrations()
+def m014_totp(db: Database) -> None:
+    # Two-factor sign-in (TOTP, RFC 6238) for clinicians. The secret is stored encrypted
+    # with a key derived from SECRET_KEY (a copy of the database alone cannot make codes);
+    # totp_pending_secret is the one being set up, until a code from it has been typed.
+    # totp_last_step is the 30-second time step of the last code accepted: a code is
+    # never taken twice. Recovery codes are stored as SHA-256 hashes, each used once.
+    # A clinic may require two-factor sign-in of its admins.
+    _run(db, """
+ALTER TABLE clinicians ADD COLUMN totp_secret TEXT;
+ALTER TABLE clinicians ADD COLUMN totp_pending_secret TEXT;
+ALTER TABLE clinicians ADD COLUMN totp_enabled_at TEXT;
+ALTER TABLE clinicians ADD COLUMN totp_last_step INTEGER;
+ALTER TABLE clinics ADD COLUMN require_admin_two_factor INTEGER NOT NULL DEFAULT 0
+    CHECK (require_admin_two_factor IN (0, 1));
+CREATE TABLE recovery_codes (
+    id INTEGER PRIMARY KEY,
+    clinician_id INTEGER NOT NULL REFERENCES clinicians(id) ON DELETE CASCADE,
+    code_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    used_at TEXT,
+    UNIQUE (clinician_id, code_hash)
+)
+""")

@@ -39,11 +39,12 @@ def get_clinic_by_name(db: Database, name: str) -> dict | None:
 
 
 def save_clinic_settings(db: Database, clinic_id: int, values: dict) -> None:
-    """What an admin sets under Clinic settings: name, contact and alert addresses."""
+    """What an admin sets under Clinic settings: name, contact and alert addresses, and
+    whether admins must use two-factor sign-in."""
     db.execute("UPDATE clinics SET name = ?, phone = ?, email = ?, alert_emails = ?,"
-               " alert_phones = ? WHERE id = ?",
+               " alert_phones = ?, require_admin_two_factor = ? WHERE id = ?",
                [values["name"], values["phone"], values["email"], values["alert_emails"],
-                values["alert_phones"], clinic_id])
+                values["alert_phones"], int(values["require_admin_two_factor"]), clinic_id])
 
 
 # --- clinician accounts ------------------------------------------------------------

@@ -35,9 +35,12 @@ _PATIENT_PAGES = {
 _CLINIC_PAGES = ("list_patients", "search_patients", "show_course", "show_answers",
                  "acknowledge_alert", "create_link", "record_paper_consent", "gp_summary",
                  "change_password", "show_overview", "enrol_patient", "edit_course",
-                 "move_visits", "end_course", "send_link", "revoke_links")
+                 "move_visits", "end_course", "send_link", "revoke_links",
+                 # two-factor sign-in: one's own set-up, switching it off, recovery codes
+                 "setup_two_factor", "disable_two_factor", "renew_recovery_codes")
 _ADMIN_PAGES = {
-    "clinician": ("show_audit", "manage_clinicians", "set_clinician_active", "edit_clinic"),
+    "clinician": ("show_audit", "manage_clinicians", "set_clinician_active", "edit_clinic",
+                  "reset_clinician_two_factor"),
     "privacy_admin": ("export_patient", "erase_patient"),
     "api_admin": ("manage_api_keys", "revoke_api_key", "download_scores"),
     "webhooks": ("list_deliveries", "retry_delivery", "retry_failed_deliveries"),
@@ -55,6 +58,7 @@ ACCESS: dict[str, str] = {
     "web.show_index": PUBLIC, "web.change_language": PUBLIC, "monitoring.show_health": PUBLIC,
     "monitoring.show_readiness": PUBLIC, "monitoring.show_metrics": METRICS,
     "static": PUBLIC, "clinician.sign_in": PUBLIC, "clinician.sign_out": PUBLIC,
+    "clinician.enter_code": PUBLIC,  # the second sign-in step, after a right password
     "exercise_images.show_illustration": PUBLIC, "api.show_openapi": PUBLIC,
     "api.show_capabilities": PUBLIC,  # the FHIR CapabilityStatement: what, never whose
     "api.no_such_change": PUBLIC,  # a change to no operation: 404/405, key or none

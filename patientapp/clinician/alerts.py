@@ -1,6 +1,7 @@
-"""The e-mail that tells a clinician someone keeps failing to sign in as them.
+"""E-mails to an account holder: someone keeps failing to sign in as them, or their
+two-factor sign-in was reset.
 
-It says how often, that the account is not locked (so the stranger gains nothing by
+The first says how often, that the account is not locked (so the stranger gains nothing by
 trying), and what to do if it was not them. No address, time or place of the attempts:
 the message may be read by whoever reads the mailbox. Needs an app context.
 """
@@ -26,6 +27,26 @@ def sign_in_alert(clinician: dict, failures: int) -> Email:
             _("If this was not you, tell your clinic's admin, and change your password after "
               "you sign in."),
         ]
+    return _email(clinician, subject, paragraphs)
+
+
+def two_factor_reset_notice(clinician: dict) -> Email:
+    """Two-factor sign-in was reset (by an admin or the operator): if the holder did not
+    ask for it, someone may be taking over the account."""
+    with force_locale(clinician["language"]):
+        subject = _("Two-factor sign-in to your account was switched off")
+        paragraphs = [
+            _("Two-factor sign-in to your account at %(clinic)s has been reset, for example "
+              "because a phone was lost. You now sign in with your password alone, and you "
+              "have been signed out on every device.", clinic=clinician["clinic_name"]),
+            _("Set up two-factor sign-in again under Two-factor sign-in after you sign in."),
+            _("If you did not ask for this, tell your clinic's admin at once and change your "
+              "password."),
+        ]
+    return _email(clinician, subject, paragraphs)
+
+
+def _email(clinician: dict, subject: str, paragraphs: list) -> Email:
     return Email(to=clinician["email"], sender_name=clinician["clinic_name"], subject=subject,
                  text="\n\n".join(str(p) for p in paragraphs) + "\n",
                  html="".join(f"<p>{escape(p)}</p>" for p in paragraphs))

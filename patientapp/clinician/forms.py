@@ -8,7 +8,7 @@ from flask import g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, PasswordField, RadioField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     EqualTo,
@@ -42,6 +42,9 @@ MESSAGES = {
                              "names, dates and repeated or keyboard patterns: four or five "
                              "unrelated words work well."),
     "course": _l("Choose the patient's course."),
+    "code": _l("Enter the 6-digit code from your authenticator app, or a recovery code."),
+    "setup_code": _l("Enter the 6-digit code your authenticator app shows now."),
+    "confirm": _l("Enter your password or a current code from your authenticator app."),
 }
 
 
@@ -208,6 +211,7 @@ class ClinicSettingsForm(CheckedForm):
     alert_phones = TextAreaField(_l("Mobile numbers for alarm notifications (SMS)"),
                                  filters=[strip, cap], validators=[multi_line],
                                  render_kw={"rows": 2, "inputmode": "tel"})
+    require_admin_two_factor = BooleanField(_l("Require two-factor sign-in for admins"))
 
     def check(self, values):
         return check_clinic_settings(values)
@@ -232,3 +236,26 @@ def visit_dates_form(visits: list[tuple[str, str, str]]) -> type[VisitDatesForm]
               for key, label, current in visits}
     return type("VisitDates", (VisitDatesForm,), {**fields,
                                                   "keys": tuple(key for key, _, _ in visits)})
+
+
+class SecondStepForm(FlaskForm):
+    """The second step of signing in: a code from the app, or one recovery code."""
+    code = StringField(_l("Code"), filters=[strip],
+                       validators=[DataRequired(message=MESSAGES["code"]), single_line,
+                                   Length(max=64, message=MESSAGES["code"])])
+
+
+class SetupCodeForm(FlaskForm):
+    code = StringField(_l("Code from the app"), filters=[strip],
+                       validators=[DataRequired(message=MESSAGES["setup_code"]), single_line,
+                                   Length(max=64, message=MESSAGES["setup_code"])])
+    password = PasswordField(_l("Your password"),
+                             validators=[InputRequired(message=MESSAGES["password"]),
+                                         Length(max=1024, message=MESSAGES["password"])])
+
+
+class ConfirmIdentityForm(FlaskForm):
+    """Before two-factor sign-in is switched off or new recovery codes are made."""
+    confirm = PasswordField(_l("Your password or a current code"),
+                            validators=[InputRequired(message=MESSAGES["confirm"]),
+                                        Length(max=1024, message=MESSAGES["confirm"])])

@@ -195,12 +195,14 @@ def send_link(course_id: int):
 @bp.route("/admin/settings", methods=["GET", "POST"])
 @admin_only
 def edit_clinic():
-    """The clinic's name, phone and e-mail: shown to patients and in every message."""
+    """The clinic's name, phone and e-mail (shown to patients and in every message), where
+    alarm notifications go, and whether admins must use two-factor sign-in."""
     db = get_db()
     clinic = queries.get_clinic(db, g.clinician["clinic_id"])
     stored = {key: clinic[key] for key in ("name", "phone", "email")}
     for key in ("alert_emails", "alert_phones"):
         stored[key] = ", ".join(addresses.split_addresses(clinic[key]))
+    stored["require_admin_two_factor"] = bool(clinic["require_admin_two_factor"])
     form = forms.ClinicSettingsForm(data=stored)
     if form.validate_on_submit() and _save_settings(db, clinic["id"], form):
         flash(_("The clinic's details have been saved."))
@@ -216,9 +218,11 @@ def _save_settings(db, clinic_id: int, form: forms.ClinicSettingsForm) -> bool:
         form.name.errors.append(taken)
         return False
     try:
+        required = bool(form.require_admin_two_factor.data)
         with write_transaction(db):
-            queries.save_clinic_settings(db, clinic_id, form.clean)
-            audit("edit-clinic-settings")
+            queries.save_clinic_settings(db, clinic_id, {**form.clean,
+                                                         "require_admin_two_factor": required})
+            audit("edit-clinic-settings", detail=f"require_admin_two_factor={int(required)}")
     except sqlite3.IntegrityError:  # the unique index: another admin took it just now
         form.name.errors.append(taken)
         return False

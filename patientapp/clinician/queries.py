@@ -134,8 +134,8 @@ def list_audit(db: Database, clinic_id: int, limit: int = 200, offset: int = 0) 
 
 def list_clinicians(db: Database, clinic_id: int) -> list[dict]:
     return list(db.query("SELECT id, email, name, role, active, language, last_login_at,"
-                         " locked_until FROM clinicians WHERE clinic_id = ? ORDER BY name",
-                         [clinic_id]))
+                         " locked_until, totp_secret IS NOT NULL AS two_factor"
+                         " FROM clinicians WHERE clinic_id = ? ORDER BY name", [clinic_id]))
 
 
 def set_clinician_active(db: Database, clinician_id: int, active: bool) -> None:
@@ -222,3 +222,85 @@ def get_session_search(db: Database, session_id: int) -> str:
 
 def save_session_search(db: Database, session_id: int, term: str) -> None:
     db.execute("UPDATE clinician_sessions SET search = ? WHERE id = ?", [term, session_id])
+
+
+# --- two-factor sign-in ----------------------------------------------------------------
+
+def get_two_factor(db: Database, clinician_id: int) -> dict:
+    """The account's two-factor state: the (encrypted) secrets, when it was switched on,
+    the last time step accepted and how many recovery codes are left unused."""
+    return next(db.query(
+        "SELECT id, totp_secret, totp_pending_secret, totp_enabled_at, totp_last_step,"
+        " (SELECT count(*) FROM recovery_codes r WHERE r.clinician_id = clinicians.id"
+        " AND r.used_at IS NULL) AS recovery_left FROM clinicians WHERE id = ?",
+        [clinician_id]))
+
+
+def save_pending_secret(db: Database, clinician_id: int, encrypted: str) -> None:
+    db.execute("UPDATE clinicians SET totp_pending_secret = ? WHERE id = ?",
+               [encrypted, clinician_id])
+
+
+def _save_recovery_codes(db: Database, clinician_id: int, code_hashes: list[str]) -> None:
+    db.execute("DELETE FROM recovery_codes WHERE clinician_id = ?", [clinician_id])
+    for code_hash in code_hashes:
+        db.execute("INSERT INTO recovery_codes (clinician_id, code_hash, created_at)"
+                   " VALUES (?, ?, ?)", [clinician_id, code_hash, now()])
+
+
+def enable_two_factor(db: Database, clinician_id: int, encrypted: str, step: int,
+                      code_hashes: list[str]) -> bool:
+    """Switch two-factor sign-in on with the pending secret (which must still be
+    ``encrypted``: a second tab that set up another one in between wins, not this one),
+    the step of the code just typed, and fresh recovery codes. False if it has changed."""
+    with write_transaction(db):
+        changed = db.execute(
+            "UPDATE clinicians SET totp_secret = totp_pending_secret, totp_pending_secret ="
+            " NULL, totp_enabled_at = ?, totp_last_step = ? WHERE id = ?"
+            " AND totp_pending_secret = ?", [now(), step, clinician_id, encrypted]).rowcount
+        if changed:
+            _save_recovery_codes(db, clinician_id, code_hashes)
+    return bool(changed)
+
+
+def replace_recovery_codes(db: Database, clinician_id: int, code_hashes: list[str]) -> None:
+    with write_transaction(db):
+        _save_recovery_codes(db, clinician_id, code_hashes)
+
+
+def claim_time_step(db: Database, clinician_id: int, step: int) -> bool:
+    """Take the code of this time step, once: False if it (or a later one) was taken
+    already, by this request's rival too (one statement decides)."""
+    with write_transaction(db):
+        return db.execute(
+            "UPDATE clinicians SET totp_last_step = ? WHERE id = ? AND totp_secret IS NOT NULL"
+            " AND (totp_last_step IS NULL OR totp_last_step < ?)",
+            [step, clinician_id, step]).rowcount == 1
+
+
+def use_recovery_code(db: Database, clinician_id: int, code_hash: str) -> bool:
+    """Use up one recovery code of the account; False if unknown or used already."""
+    with write_transaction(db):
+        return db.execute(
+            "UPDATE recovery_codes SET used_at = ? WHERE clinician_id = ? AND code_hash = ?"
+            " AND used_at IS NULL", [now(), clinician_id, code_hash]).rowcount == 1
+
+
+def delete_two_factor(db: Database, clinician_id: int) -> bool:
+    """Switch two-factor sign-in off (or reset it): secrets and recovery codes go.
+    True if it was on."""
+    with write_transaction(db):
+        was_on = db.execute(
+            "UPDATE clinicians SET totp_secret = NULL, totp_pending_secret = NULL,"
+            " totp_enabled_at = NULL, totp_last_step = NULL WHERE id = ?"
+            " AND totp_secret IS NOT NULL", [clinician_id]).rowcount == 1
+        db.execute("UPDATE clinicians SET totp_pending_secret = NULL WHERE id = ?",
+                   [clinician_id])
+        db.execute("DELETE FROM recovery_codes WHERE clinician_id = ?", [clinician_id])
+    return was_on
+
+
+def get_active_clinician(db: Database, clinician_id: int) -> dict | None:
+    rows = list(db.query("SELECT * FROM clinicians WHERE id = ? AND active = 1",
+                         [clinician_id]))
+    return rows[0] if rows else None

@@ -23,7 +23,13 @@ from ..web.redirects import local_path_or
 from . import bp, forms, overview
 from . import gp_summary as summary_parts
 from . import queries as clinic_db
-from .auth import PAUSE_WINDOW, attempt_sign_in, pause_key
+from .auth import (
+    PAUSE_WINDOW,
+    attempt_sign_in,
+    begin_second_step,
+    pause_key,
+    two_factor_on,
+)
 from .chart import line_chart
 from .details import answer_rows, course_context
 from .texts import links_held_back_message
@@ -64,6 +70,9 @@ def sign_in():
               "and try again.") if paused else _("The e-mail address or password is not right.")]
         record(get_db(), "anonymous", None, None, f"sign-in-{problem}")
         return render_template("clinician/sign_in.html", form=form), 401
+    if two_factor_on(clinician):  # the password was right: now the code
+        begin_second_step(clinician, request.args.get("next"))
+        return redirect(url_for(".enter_code"))
     with write_transaction(get_db()):
         start_session(get_db(), clinician)
         record(get_db(), "clinician", clinician["id"], clinician["clinic_id"], "sign-in")

@@ -2,6 +2,8 @@
 
 Every clinic blueprint (``web/blueprints.py``) runs ``check_access`` before its views: a
 view is for signed-in clinicians unless marked ``@public`` (sign-in) or ``@admin_only``.
+An admin of a clinic that requires two-factor sign-in, who has not set it up, is sent to
+its set-up page from every other one.
 The session cookie carries the clinician id and a per-login nonce that is also stored
 (hashed) on a session row; signing out deletes the row, so a copied cookie dies with it.
 """
@@ -32,9 +34,21 @@ def check_access(default: str):
         return None
     if g.clinician is None:
         return redirect(url_for("clinician.sign_in", next=request.path))
+    if must_set_up_two_factor(g.clinician) and request.endpoint not in SETUP_ENDPOINTS:
+        return redirect(url_for("clinician.setup_two_factor"))
     if access == ADMIN and g.clinician["role"] != "admin":
         abort(403)
     return None
+
+
+# What an admin who must set up two-factor sign-in may still open (signing out is public).
+SETUP_ENDPOINTS = frozenset({"clinician.setup_two_factor"})
+
+
+def must_set_up_two_factor(clinician: dict) -> bool:
+    """An admin of a clinic that requires two-factor sign-in, without it so far."""
+    return clinician["role"] == "admin" and bool(clinician.get("require_admin_two_factor")) \
+        and not clinician.get("totp_secret")
 
 
 def load_signed_in_clinician() -> None:

@@ -38,10 +38,12 @@ def delete_sessions(db: Database, clinician_id: int) -> None:
 
 def get_session_clinician(db: Database, nonce_hash: str, clinician_id: int) -> dict | None:
     """The active clinician signed in on the device holding this session nonce, with
-    ``session_id``: that device's session row (where its patient-list search is kept)."""
+    ``session_id``: that device's session row (where its patient-list search is kept),
+    and whether the clinic requires two-factor sign-in of its admins."""
     rows = list(db.query(
-        "SELECT clinicians.*, clinician_sessions.id AS session_id"
-        " FROM clinician_sessions JOIN clinicians ON clinicians.id ="
-        " clinician_sessions.clinician_id WHERE clinician_sessions.nonce_hash = ?"
+        "SELECT clinicians.*, clinician_sessions.id AS session_id,"
+        " clinics.require_admin_two_factor FROM clinician_sessions JOIN clinicians ON"
+        " clinicians.id = clinician_sessions.clinician_id JOIN clinics ON clinics.id ="
+        " clinicians.clinic_id WHERE clinician_sessions.nonce_hash = ?"
         " AND clinicians.id = ? AND clinicians.active = 1", [nonce_hash, clinician_id]))
     return rows[0] if rows else None

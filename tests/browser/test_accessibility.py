@@ -235,3 +235,47 @@ def test_every_clinician_page_is_accessible(site, desktop_js, axe_source, langua
     page.locator("form[action$='/link'] button").click()
     audit.check("new-link")
     assert not audit.problems, "\n".join(audit.problems)
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_the_two_factor_pages_are_accessible(site, desktop_js, axe_source, language):
+    """Set-up (with its error), the recovery codes, the settings page, and the second
+    sign-in step (with its error), for an account of its own."""
+    import pyotp
+
+    from patientapp.accounts import save_clinician
+
+    audit, page, base = Audit(desktop_js, axe_source, language, "two-factor"), desktop_js, \
+        site["base"]
+    email = f"two-factor-{language}@clinic.example"
+    clinic = next(site["db"].query("SELECT id FROM clinics"))["id"]
+    save_clinician(site["db"], clinic, email, "Tove Totrin", PASSWORD, "admin", language)
+
+    def sign_in() -> None:
+        page.goto(base + "/clinic/login")
+        page.fill("#email", email)
+        page.fill("#password", PASSWORD)
+        page.locator("button.button").click()
+
+    sign_in()
+    page.goto(base + "/clinic/account/two-factor")
+    audit.check("setup")
+    page.locator("form[action$='/two-factor'] button.button").click()  # empty: errors
+    audit.check("setup-error")
+    secret = page.locator("code.secret").inner_text().replace(" ", "")
+    page.fill("#code", pyotp.TOTP(secret).now())
+    page.fill("#password", PASSWORD)
+    page.locator("form[action$='/two-factor'] button.button").click()
+    audit.check("recovery-codes")
+    recovery = page.locator(".recovery-codes code").first.inner_text()
+    page.goto(base + "/clinic/account/two-factor")
+    audit.check("settings")
+    page.locator("form[action$='/clinic/logout'] button").click()
+    sign_in()
+    audit.check("second-step")
+    page.locator("button.button").click()
+    audit.check("second-step-error")
+    page.fill("#code", recovery)
+    page.locator("button.button").click()
+    assert page.url == base + "/clinic/", page.url
+    assert not audit.problems, "\n".join(audit.problems)
