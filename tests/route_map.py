@@ -27,7 +27,7 @@ PATIENTS = {"da": "Anna Jensen", "en": "Dorte Hansen"}  # demo patients whose li
 
 _PATIENT_PAGES = {
     "questionnaires": ("show_home", "save_consent", "answer_step", "show_advice", "show_review",
-                       "submit", "show_done", "change_language"),
+                       "submit", "show_done", "change_language", "withdraw_consent"),
     "privacy": ("show_my_data", "download_my_data"),
     "exercises": ("show_plan", "show_exercise", "save_log"),
     "education": ("list_modules", "show_module", "mark_read"),

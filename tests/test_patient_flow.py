@@ -359,3 +359,26 @@ def test_a_question_meant_for_baseline_is_not_asked_again(client, db, enrol, con
             if item.get("timepoints") == ["baseline"]}
     assert "item_cancer_history" in once
     assert set(asked) == set(baseline) - once
+
+
+@pytest.mark.parametrize("language, words", [("da", "Træk dit samtykke tilbage?"),
+                                             ("en", "Withdraw your consent?")])
+def test_withdrawing_consent_asks_first_and_says_what_happens(client, db, enrol, language,
+                                                               words):
+    course_id, token = enrol(consent="given", language=language)
+    home = client.get(f"/q/{token}").page
+    link = next(a for a in home.select("a.button") if a["href"].endswith("/consent/withdraw"))
+    page = client.get(link["href"]).page
+    assert page.h1.text.strip() == words and len(page.select("main li, li")) >= 4
+    assert courses_consent(db, course_id) == "given"  # asking changed nothing
+    done = client.post(f"/q/{token}/consent/withdraw")
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"/q/{token}")
+    assert courses_consent(db, course_id) == "withdrawn"
+    assert [r["action"] for r in db.query("SELECT action FROM audit_log WHERE action LIKE"
+                                          " 'consent-%'")] == ["consent-withdrawn"]
+    again = client.get(f"/q/{token}/consent/withdraw")  # nothing left to withdraw
+    assert again.status_code == 302
+
+
+def courses_consent(db, course_id):
+    return next(db.query("SELECT consent FROM courses WHERE id = ?", [course_id]))["consent"]

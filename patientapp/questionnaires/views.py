@@ -53,6 +53,23 @@ def save_consent():
     return redirect(url_for(".answer_step", step_id=visit.steps[0].id))
 
 
+@bp.route("/consent/withdraw", methods=["GET", "POST"])
+def withdraw_consent():
+    """Withdrawing asks first, and says what happens to the answers; 'Yes' records it."""
+    visit = load_visit()
+    if visit.consent != "given":
+        return redirect(url_for(".show_home"))
+    if request.method == "GET":
+        return render_template("questionnaires/withdraw.html", visit=visit)
+    with write_transaction(get_db()):
+        courses.record_consent(get_db(), visit.invitation["course_id"], "withdrawn")
+        record(get_db(), "patient", None, visit.invitation["clinic_id"], "consent-withdrawn",
+               "course", visit.invitation["course_id"])
+    flash(_("Your consent is withdrawn. You can still answer the questions for your next "
+            "consultation."))
+    return redirect(url_for(".show_home"))
+
+
 @bp.route("/step/<step_id>", methods=["GET", "POST"])
 def answer_step(step_id: str):
     visit = load_visit()

@@ -176,6 +176,8 @@ def test_every_patient_page_is_accessible(site, phone_js, axe_source, language):
     home = page.url
     page.goto(home + "/my-data")
     audit.check("my-data")
+    page.goto(home + "/consent/withdraw")
+    audit.check("withdraw-consent")
     for name, path in (("reading-list", "/read"), ("module", "/read/what-is-nerve-root-pain"),
                        ("exercises", "/exercises")):
         page.goto(home + path)
