@@ -32,7 +32,8 @@ _PATIENT_PAGES = {
     "exercises": ("show_plan", "show_exercise", "save_log"),
     "education": ("list_modules", "show_module", "mark_read"),
 }
-_CLINIC_PAGES = ("list_patients", "search_patients", "show_course", "show_answers",
+_CLINIC_PAGES = ("acknowledge_other_alerts", "list_patients", "search_patients", "show_course",
+                 "show_answers",
                  "acknowledge_alert", "create_link", "record_paper_consent", "gp_summary",
                  "change_password", "show_overview", "enrol_patient", "edit_course",
                  "move_visits", "end_course", "send_link", "revoke_links",

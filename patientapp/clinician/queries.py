@@ -73,8 +73,25 @@ def list_alerts(db: Database, course_id: int) -> list[dict]:
         " FROM alerts LEFT JOIN timepoints ON timepoints.id = alerts.timepoint_id"
         " LEFT JOIN clinicians ON clinicians.id = alerts.acknowledged_by"
         " WHERE alerts.course_id = ? ORDER BY alerts.acknowledged_at IS NOT NULL,"
-        " alerts.created_at DESC", [course_id])
+        # open ones first, the most severe first (an acute alarm always on top), then newest
+        " CASE alerts.level WHEN 'emergency' THEN 0 WHEN 'urgent' THEN 1 WHEN 'warning' THEN 2"
+        " ELSE 3 END, alerts.kind != 'alarm', alerts.created_at DESC", [course_id])
     return [{**row, "detail": json.loads(row["detail"])} for row in rows]
+
+
+def acknowledge_other_alerts(db: Database, clinic_id: int, course_id: int,
+                             clinician_id: int) -> list[int]:
+    """Acknowledge every open alert of the course except alarms (each of those is read and
+    acknowledged on its own); returns the ids acknowledged."""
+    with write_transaction(db):
+        ids = [row["id"] for row in db.query(
+            "SELECT alerts.id FROM alerts JOIN courses ON courses.id = alerts.course_id"
+            " WHERE alerts.course_id = ? AND courses.clinic_id = ? AND alerts.kind != 'alarm'"
+            " AND alerts.acknowledged_at IS NULL", [course_id, clinic_id])]
+        for alert_id in ids:
+            db.execute("UPDATE alerts SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ?",
+                       [now(), clinician_id, alert_id])
+    return ids
 
 
 def acknowledge_alert(db: Database, clinic_id: int, alert_id: int,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from .. import accounts, queries
 from ..audit import record
@@ -157,6 +158,20 @@ def acknowledge_alert(alert_id: int):
         audit("denied-alert", "alert", alert_id)
         abort(404)
     flash(_("Alert acknowledged."))
+    return redirect(url_for(".show_course", course_id=course_id) + "#alerts")
+
+
+@bp.post("/courses/<int:course_id>/alerts/acknowledge")
+def acknowledge_other_alerts(course_id: int):
+    """'Acknowledge all the others': every open alert but the alarms, each of which is
+    acknowledged on its own after it has been read."""
+    clinic_course(course_id)
+    with write_transaction(get_db()):
+        done = clinic_db.acknowledge_other_alerts(get_db(), g.clinician["clinic_id"],
+                                                  course_id, g.clinician["id"])
+        for alert_id in done:
+            audit("acknowledge-alert", "alert", alert_id)
+    flash(ngettext("%(num)d alert acknowledged.", "%(num)d alerts acknowledged.", len(done)))
     return redirect(url_for(".show_course", course_id=course_id) + "#alerts")
 
 
