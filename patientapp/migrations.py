@@ -516,3 +516,25 @@ def m010_single_line_names(db: Database) -> None:
                 if value and control.search(value):
                     db.execute(f"UPDATE {table} SET {column} = ? WHERE id = ?",  # nosec B608
                                [control.sub(" ", value).strip(), row_id])
+
+
+@migrations()
+def m016_bulk_import(db: Database) -> None:
+    # An admin's CSV upload, kept between its preview and the confirmation (never in the
+    # cookie): the parsed table under a random id, bound to the signed-in device's
+    # session row and dying with it, and removed at confirmation or once expired. It holds
+    # patients' names and contact details, so it is kept no longer than that.
+    _run(db, """
+CREATE TABLE bulk_imports (
+    id TEXT PRIMARY KEY,
+    clinic_id INTEGER NOT NULL REFERENCES clinics(id) ON DELETE CASCADE,
+    clinician_id INTEGER NOT NULL REFERENCES clinicians(id) ON DELETE CASCADE,
+    session_id INTEGER NOT NULL REFERENCES clinician_sessions(id) ON DELETE CASCADE,
+    digest TEXT NOT NULL,
+    content TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE INDEX bulk_imports_expires ON bulk_imports(expires_at);
+CREATE INDEX bulk_imports_session ON bulk_imports(session_id)
+""")

@@ -18,6 +18,7 @@ from datetime import date
 from fhir.resources.R4B.appointment import Appointment
 from pydantic import ValidationError
 
+from ..checks import N_
 from ..content import Pathway
 from ..courses.enrolment import Problem
 from ..timeutil import local_date
@@ -175,15 +176,16 @@ def refusal(pathway: Pathway, codes: CodeMap, code: str) -> Problem:
     """Why ``code`` fits no timepoint of the course, naming the codes that do."""
     listed = {"code": code, "pathway": pathway.id, "codes": ", ".join(codes.keys)}
     if code == pathway.first_consultation_code:
-        return Problem("serviceType", "The service code %(code)s is the first consultation. "
-                                      "On this course it has no questionnaire of its own: "
-                                      "the course started with %(entry)s, which is not on "
-                                      "the same day. The course's codes: %(codes)s.",
+        return Problem("serviceType", N_("The service code %(code)s is the first "
+                                         "consultation. On this course it has no "
+                                         "questionnaire of its own: the course started with "
+                                         "%(entry)s, which is not on the same day. The "
+                                         "course's codes: %(codes)s."),
                        {**listed, "entry": codes.entry_code})
     if code in pathway.entry_codes:
-        return Problem("serviceType", "The service code %(code)s starts a course of "
-                                      "%(pathway)s, but this course started with %(entry)s. "
-                                      "The course's codes: %(codes)s.",
+        return Problem("serviceType", N_("The service code %(code)s starts a course of "
+                                         "%(pathway)s, but this course started with "
+                                         "%(entry)s. The course's codes: %(codes)s."),
                        {**listed, "entry": codes.entry_code})
-    return Problem("serviceType", "The service code %(code)s is not a consultation of the "
-                                  "course's pathway (%(pathway)s: %(codes)s).", listed)
+    return Problem("serviceType", N_("The service code %(code)s is not a consultation of "
+                                     "the course's pathway (%(pathway)s: %(codes)s)."), listed)
