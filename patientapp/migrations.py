@@ -538,3 +538,23 @@ CREATE TABLE bulk_imports (
 CREATE INDEX bulk_imports_expires ON bulk_imports(expires_at);
 CREATE INDEX bulk_imports_session ON bulk_imports(session_id)
 """)
+
+
+@migrations()
+def m016b_webhook_events(db: Database) -> None:
+    # The webhook also tells the clinic's system when an invitation could not be delivered
+    # and when a course ends, through the same outbox: each delivery now says which event
+    # it is (every earlier one was a completed questionnaire). timepoint_id stays the
+    # anchor every delivery has: the invitation's timepoint, or the ended course's first.
+    # A clinic may switch each event off; no row means on.
+    _run(db, """
+ALTER TABLE webhook_deliveries ADD COLUMN event TEXT NOT NULL DEFAULT 'questionnaire-completed'
+    CHECK (event IN ('questionnaire-completed', 'invitation-undeliverable', 'course-ended'));
+CREATE TABLE webhook_event_settings (
+    clinic_id INTEGER NOT NULL REFERENCES clinics(id) ON DELETE CASCADE,
+    event TEXT NOT NULL,
+    enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (clinic_id, event)
+)
+""")

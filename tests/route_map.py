@@ -41,7 +41,8 @@ _ADMIN_PAGES = {
     "clinician": ("show_audit", "manage_clinicians", "set_clinician_active", "edit_clinic"),
     "privacy_admin": ("export_patient", "erase_patient"),
     "api_admin": ("manage_api_keys", "revoke_api_key", "download_scores"),
-    "webhooks": ("list_deliveries", "retry_delivery", "retry_failed_deliveries"),
+    "webhooks": ("list_deliveries", "retry_delivery", "retry_failed_deliveries",
+                 "edit_webhook_events"),
     "imports": ("show_upload", "upload_file", "download_template", "show_preview",
                 "confirm_import"),
 }

@@ -11,6 +11,7 @@ from sqlite_utils import Database
 
 from ..content import Pathway
 from ..db import now, write_transaction
+from ..events import course_ended
 from ..timeutil import end_of_day, iso, parse_date, parse_moment, utcnow
 from ..web.security import hash_token, new_token
 from .contact import N_
@@ -178,9 +179,13 @@ def end_course(db: Database, course_id: int) -> bool:
 
     Returns False when there is no active course with that id.
     """
-    cursor = db.execute("UPDATE courses SET status = 'ended', ended_at = ?"
-                        " WHERE id = ? AND status = 'active'", [now(), course_id])
-    return cursor.rowcount == 1
+    with write_transaction(db):
+        ended = db.execute("UPDATE courses SET status = 'ended', ended_at = ?"
+                           " WHERE id = ? AND status = 'active'", [now(), course_id]
+                           ).rowcount == 1
+        if ended:  # the webhook's outbox row commits with the change, or neither does
+            course_ended.send(db=db, course_id=course_id)
+    return ended
 
 
 def list_clinics(db: Database) -> list[dict]:
