@@ -51,6 +51,7 @@ def _register_features(app: Flask) -> None:
         consultation,
         education,
         exercises,
+        imports,
         monitoring,
         privacy,
         webhooks,
@@ -71,6 +72,7 @@ def _register_features(app: Flask) -> None:
     exercises.init_app(app)
     consultation.init_app(app)
     privacy.init_app(app)
+    imports.init_app(app)
     cli.init_app(app)
     privacy_cli.init_app(app)
     worker.init_app(app)

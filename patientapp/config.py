@@ -112,6 +112,11 @@ def defaults(instance_path: str) -> dict:
         "API_RATE_LIMIT": 120,  # requests per minute per key
         "API_AUTH_FAILURE_LIMIT": 20,  # failed attempts per minute per client address
         "API_IDEMPOTENCY_HOURS": 24,  # how long a POST's answer is kept for its retries
+        # The admin's CSV import from the booking system: the largest file and the most
+        # rows at a time, and how long an upload waits for its confirmation.
+        "IMPORT_MAX_BYTES": 2 * 1024 * 1024,
+        "IMPORT_MAX_ROWS": 5000,
+        "IMPORT_PREVIEW_MINUTES": 30,
     }
 
 

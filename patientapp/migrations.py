@@ -612,3 +612,45 @@ CREATE TABLE recovery_codes (
     UNIQUE (clinician_id, code_hash)
 )
 """)
+
+
+@migrations()
+def m016_bulk_import(db: Database) -> None:
+    # An admin's CSV upload, kept between its preview and the confirmation (never in the
+    # cookie): the parsed table under a random id, bound to the signed-in device's
+    # session row and dying with it, and removed at confirmation or once expired. It holds
+    # patients' names and contact details, so it is kept no longer than that.
+    _run(db, """
+CREATE TABLE bulk_imports (
+    id TEXT PRIMARY KEY,
+    clinic_id INTEGER NOT NULL REFERENCES clinics(id) ON DELETE CASCADE,
+    clinician_id INTEGER NOT NULL REFERENCES clinicians(id) ON DELETE CASCADE,
+    session_id INTEGER NOT NULL REFERENCES clinician_sessions(id) ON DELETE CASCADE,
+    digest TEXT NOT NULL,
+    content TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE INDEX bulk_imports_expires ON bulk_imports(expires_at);
+CREATE INDEX bulk_imports_session ON bulk_imports(session_id)
+""")
+
+
+@migrations()
+def m016b_webhook_events(db: Database) -> None:
+    # The webhook also tells the clinic's system when an invitation could not be delivered
+    # and when a course ends, through the same outbox: each delivery now says which event
+    # it is (every earlier one was a completed questionnaire). timepoint_id stays the
+    # anchor every delivery has: the invitation's timepoint, or the ended course's first.
+    # A clinic may switch each event off; no row means on.
+    _run(db, """
+ALTER TABLE webhook_deliveries ADD COLUMN event TEXT NOT NULL DEFAULT 'questionnaire-completed'
+    CHECK (event IN ('questionnaire-completed', 'invitation-undeliverable', 'course-ended'));
+CREATE TABLE webhook_event_settings (
+    clinic_id INTEGER NOT NULL REFERENCES clinics(id) ON DELETE CASCADE,
+    event TEXT NOT NULL,
+    enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (clinic_id, event)
+)
+""")

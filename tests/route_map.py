@@ -7,6 +7,7 @@ app registers must have an entry in ``ACCESS``; a new route without one fails bo
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -44,7 +45,10 @@ _ADMIN_PAGES = {
                   "reset_clinician_two_factor"),
     "privacy_admin": ("export_patient", "erase_patient"),
     "api_admin": ("manage_api_keys", "revoke_api_key", "download_scores"),
-    "webhooks": ("list_deliveries", "retry_delivery", "retry_failed_deliveries"),
+    "webhooks": ("list_deliveries", "retry_delivery", "retry_failed_deliveries",
+                 "edit_webhook_events"),
+    "imports": ("show_upload", "upload_file", "download_template", "show_preview",
+                "confirm_import"),
 }
 _API = ("list_courses", "list_course_scores", "list_scores", "search_observations",
         "search_questionnaire_responses", "not_found",
@@ -172,6 +176,7 @@ def build_world(tmp_path, content=None) -> World:
         response = clients[role].post("/clinic/login", data={"email": email,
                                                              "password": PASSWORD})
         assert response.status_code == 302, role
+    upload_id = _upload(clients["admin"])
     step_ids = {}
     for language, token in tokens.items():
         home = clients["patient"].get(f"/q/{token}").get_data(as_text=True)
@@ -181,7 +186,7 @@ def build_world(tmp_path, content=None) -> World:
               "key_id": spare_key_id, "delivery_id": 1,
               "exercise_id": "bridge", "slug": module.slug, "name": exercise.illustration,
               "filename": "css/app.css", "unknown": "no-such-thing", "timepoint": "final",
-              "appointment_id": "route-map-1", **fhir_ids}
+              "appointment_id": "route-map-1", "upload_id": upload_id, **fhir_ids}
     headers = {"api": {"Authorization": f"Bearer {key}"},
                "metrics": {"Authorization": f"Bearer {METRICS_TOKEN}"}}
     world = World(app, clients, headers, values, tokens, step_ids)
@@ -203,6 +208,18 @@ def fhir_read_ids(db) -> dict:
     return {"response_id": f"qr-{score['response_id']}", "observation_id": f"obs-{score['id']}",
             "flag_id": f"flag-{alert['id']}", "patient_id": pseudonym,
             "questionnaire_id": f"odi-{version}"}
+
+
+# A bulk import waiting for the admin's confirmation (its preview page has the form).
+IMPORT_CSV = ("Navn;Forløb;Første konsultation;Reference\r\n"
+              "Route Map;lumbar-radiculopathy;01.06.2030;RM-1\r\n").encode()
+
+
+def _upload(client) -> str:
+    response = client.post("/clinic/admin/import", content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(IMPORT_CSV), "export.csv")})
+    assert response.status_code == 302, response.status_code
+    return response.headers["Location"].rsplit("/", 1)[1]
 
 
 ROLE_OF_CLASS = {PUBLIC: "anonymous", PATIENT: "patient", CLINICIAN: "admin", ADMIN: "admin"}

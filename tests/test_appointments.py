@@ -17,7 +17,12 @@ from patientapp.accounts import save_clinic
 from patientapp.api import queries as api_db
 from patientapp.content import load_content
 from patientapp.courses import queries as courses
-from patientapp.fhir.appointments import Booking, choose_timepoint, read_appointment
+from patientapp.fhir.appointments import (
+    Booking,
+    choose_timepoint,
+    course_codes,
+    read_appointment,
+)
 from patientapp.notifications import due
 from patientapp.timeutil import CLINIC_TZ
 
@@ -262,11 +267,18 @@ def test_the_day_is_the_clinics_calendar_day():
 # --- the README's mapping table -------------------------------------------------------------------
 
 def mapping_table() -> str:
-    """The table README.md shows, built from the pathway files."""
-    lines = ["| pathway | service code | timepoint | consultation |", "|---|---|---|---|"]
+    """The table README.md shows, built from the pathway files: for each code a course may
+    start with, every service code that course answers to and its timepoint."""
+    lines = ["| pathway | course started with | service code | timepoint | consultation |",
+             "|---|---|---|---|---|"]
     for pathway in PATHWAYS.values():
-        for spec in pathway.timepoints:
-            lines.append(f"| `{pathway.id}` | {spec.code} | `{spec.key}` | {spec.names['en']} |")
+        for entry in pathway.entry_codes:
+            specs = {t.key: t for t in pathway.timepoints_for(entry)}
+            for code, keys in course_codes(pathway, entry).keys.items():
+                for key in keys:
+                    name = specs[key].names["en"] if code == specs[key].code \
+                        else f"First consultation, the same day as {specs[key].code}"
+                    lines.append(f"| `{pathway.id}` | {entry} | {code} | `{key}` | {name} |")
     return "\n".join(lines)
 
 
@@ -332,3 +344,60 @@ def test_the_clinician_sees_that_an_invitation_was_stopped(put, client, db, clin
     sign_in_as(client, db, clinic_id)
     row = client.get(f"/clinic/courses/{course_id}").page.find("td", string="0243").parent
     assert "appointment cancelled: no invitation" in row.text
+
+
+# --- courses started with another code (0262, 0242, 0232) and the first consultation (0110) -------
+
+@pytest.fixture
+def entry_course(db, content, clinic_id):
+    def _course(pathway, entry_code, ref="BK-1"):
+        return courses.enrol(db, courses.NewPatient(clinic_id, "Patient", email="p@example.dk"),
+                             content.pathway(pathway), FIRST, entry_code=entry_code,
+                             external_id=ref)
+    return _course
+
+
+@pytest.mark.parametrize("pathway, code", [("primary-low-back-pain", "0262"),
+                                           ("lumbar-radiculopathy", "0242"),
+                                           ("cervical-radiculopathy", "0232")])
+def test_the_code_a_course_started_with_moves_its_baseline(put, db, entry_course, pathway,
+                                                            code):
+    course_id = entry_course(pathway, code)
+    new = FIRST + timedelta(days=2)
+    assert put("a", appointment(code, new)).status_code == 201
+    assert visits(db, course_id)["baseline"] == new.isoformat()
+
+
+@pytest.mark.parametrize("pathway, started, sent", [("primary-low-back-pain", None, "0262"),
+                                                    ("primary-low-back-pain", "0262", "0261"),
+                                                    ("lumbar-radiculopathy", None, "0242")])
+def test_the_other_entry_code_is_422_naming_the_one_the_course_started_with(
+        put, db, entry_course, pathway, started, sent):
+    course_id = entry_course(pathway, started)
+    before = visits(db, course_id)
+    [error] = is_problem(put("a", appointment(sent, FIRST)), 422)["errors"]
+    course_code = courses.get_course(db, course_id)["entry_code"]
+    assert error["field"] == "serviceType" and sent in error["detail"]
+    assert f"started with {course_code}" in error["detail"]
+    assert visits(db, course_id) == before
+
+
+def test_0110_moves_the_baseline_of_a_course_started_with_0262(put, db, entry_course):
+    course_id = entry_course("primary-low-back-pain", "0262")
+    new = FIRST + timedelta(days=1)
+    assert put("first", appointment("0110", new)).status_code == 201
+    assert visits(db, course_id)["baseline"] == new.isoformat()
+    # The 0262 appointment of the same visit is not blocked by the 0110 one.
+    assert put("supplementary", appointment("0262", new)).status_code == 201
+    assert {r["timepoint_id"] for r in db.query("SELECT timepoint_id FROM appointments")} == \
+        {timepoint(db, course_id, "baseline")["id"]}
+
+
+@pytest.mark.parametrize("pathway", ["primary-low-back-pain", "lumbar-radiculopathy"])
+def test_0110_is_422_where_no_visit_falls_on_the_first_consultation(put, db, entry_course,
+                                                                      pathway):
+    course_id = entry_course(pathway, None)
+    before = visits(db, course_id)
+    [error] = is_problem(put("first", appointment("0110", FIRST)), 422)["errors"]
+    assert error["field"] == "serviceType" and "0110" in error["detail"]
+    assert visits(db, course_id) == before

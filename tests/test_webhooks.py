@@ -8,20 +8,28 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
-from helpers import check_bundle, free_port, sign_in_as, submit
+from helpers import FIRST, check_bundle, free_port, sign_in_as, submit
 
 from patientapp.accounts import save_clinic
+from patientapp.api import queries as api_db
 from patientapp.config import ConfigurationError
 from patientapp.courses import queries as courses
 from patientapp.db import connect
 from patientapp.events import timepoint_submitting
+from patientapp.notifications.backends import DeliveryError
+from patientapp.notifications.sending import Outlets, send_due
+from patientapp.timeutil import CLINIC_TZ
 from patientapp.web import background
+from patientapp.webhooks import events
 from patientapp.webhooks import queries as outbox
 from patientapp.webhooks.hooks import wait_for_background_deliveries
 from patientapp.webhooks.retry import STALE_AFTER, backoff
@@ -492,3 +500,211 @@ def test_questionnaires_from_before_the_webhook_are_queued_once_and_in_order(
 def test_a_wrong_since_date_is_refused_plainly(app, runner, since):
     result = runner.invoke(args=["queue-webhooks", "--since", since])
     assert result.exit_code == 2 and "YYYY-MM-DD" in result.output
+
+
+# --- status events: an invitation not delivered, a course ended (issue 13, item 4) ----------------
+# Each goes through the outbox exactly once, signed like every delivery, to the receiver above;
+# each event can be switched off; without a webhook nothing is kept.
+
+DOCS = (Path(__file__).resolve().parents[1] / "docs" / "integration.md").read_text("utf-8")
+
+
+class FailingEmail:
+    """An e-mail server that never accepts a message."""
+
+    def send(self, message):
+        raise DeliveryError("e-mail not accepted: ConnectionRefusedError [Errno 111]")
+
+
+class RecordingSms:
+    def __init__(self):
+        self.sent = []
+
+    def send(self, message):
+        self.sent.append(message)
+
+
+def at(day: date, hour: int = 9) -> datetime:
+    return datetime.combine(day, dtime(hour), CLINIC_TZ)
+
+
+def day_of(db, course_id, key, field) -> date:
+    found = next(t for t in courses.list_timepoints(db, course_id) if t["key"] == key)
+    return date.fromisoformat(found[field])
+
+
+@pytest.fixture
+def course(db, content, clinic_id):
+    def _course(ref="BK-7", consent=None):
+        course_id = courses.enrol(db, courses.NewPatient(clinic_id, "Anna Jensen",
+                                                         "anna@example.dk"),
+                                  content.pathway("lumbar-radiculopathy"), FIRST,
+                                  external_id=ref)
+        if consent:
+            courses.record_consent(db, course_id, consent)
+        return course_id
+    return _course
+
+
+def deliveries(db, event: str | None = None) -> list[dict]:
+    return [row for row in db.query("SELECT * FROM webhook_deliveries ORDER BY id")
+            if event is None or row["event"] == event]
+
+
+def fail_invitation(app, db, course_id: int) -> None:
+    """Five failed attempts at the baseline invitation: the outbox gives up."""
+    failing = Outlets(email=FailingEmail(), sms=RecordingSms(), base_url="http://localhost")
+    now = at(day_of(db, course_id, "baseline", "send_at"))
+    for _ in range(6):
+        with app.app_context():
+            send_due(db, now, failing)
+        row = next(db.query("SELECT * FROM outbox ORDER BY id"))
+        now = datetime.fromisoformat(row["next_attempt_at"]) if row["next_attempt_at"] else now
+    assert row["status"] == "failed"
+
+
+def delivered(app, db, receiver) -> list[dict]:
+    """Send what is due; the bodies the receiver accepted, checked as a receiver would."""
+    deliver_due(db, setup_from_app(app), datetime.now(UTC) + timedelta(minutes=1))
+    assert receiver.bad_signatures == 0
+    bodies = []
+    for key, body in receiver.unique().items():  # the receiver checked each signature
+        bundle = json.loads(body)
+        assert bundle["identifier"]["value"] == key
+        bodies.append(bundle)
+    return bodies
+
+
+def event_of(bundle: dict) -> str:
+    return bundle["entry"][0]["resource"]["eventCoding"]["code"]
+
+
+def resource(bundle: dict, kind: str) -> dict:
+    return next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == kind)
+
+
+# --- an invitation that could not be delivered ----------------------------------------------
+
+def test_an_undelivered_invitation_is_sent_once_signed_before_any_consent(app, db, course,
+                                                                          receiver):
+    course_id = course()  # consent unknown: the patient never got the link
+    fail_invitation(app, db, course_id)
+    [row] = deliveries(db)
+    assert row["event"] == events.UNDELIVERABLE
+    fail_invitation(app, db, course_id)  # more runs: still once
+    assert len(deliveries(db)) == 1
+    [bundle] = delivered(app, db, receiver)
+    check_bundle(bundle)
+    assert bundle["type"] == "message" and event_of(bundle) == events.UNDELIVERABLE
+    message = resource(bundle, "Communication")
+    assert message["status"] == "not-done" and message["medium"][0]["coding"][0]["code"] == \
+        "EMAILWRIT"
+    assert {"value": "BK-7", "system": f"{BASE}/course-external-id"} in \
+        resource(bundle, "EpisodeOfCare")["identifier"]
+    text = json.dumps(bundle)
+    assert "anna" not in text.casefold() and "jensen" not in text.casefold()
+    assert deliveries(db)[0]["status"] == "delivered"
+
+
+# --- a course that ended ----------------------------------------------------------------------
+
+def test_a_course_ended_in_the_browser_is_sent_once(app, client, db, clinic_id, course,
+                                                    receiver):
+    course_id = course()
+    sign_in_as(client, db, clinic_id)
+    for _ in range(2):
+        client.post(f"/clinic/courses/{course_id}/end", data={"confirm": "yes"})
+    [row] = deliveries(db)
+    assert row["event"] == events.COURSE_ENDED
+    [bundle] = delivered(app, db, receiver)
+    check_bundle(bundle)
+    episode = resource(bundle, "EpisodeOfCare")
+    assert event_of(bundle) == events.COURSE_ENDED and episode["status"] == "finished"
+    assert episode["period"]["end"] == courses.get_course(db, course_id)["ended_at"]
+
+
+def test_a_course_ended_through_the_api_is_sent_once(app, db, clinic_id, course, receiver):
+    course_id = course()
+    key = api_db.save_api_key(db, clinic_id, "Booking", None, "write")[1]
+    api = app.test_client()
+    for _ in range(2):
+        assert api.post(f"/api/v1/courses/{course_id}/end",
+                        headers={"Authorization": f"Bearer {key}"}).status_code == 200
+    assert [r["event"] for r in deliveries(db)] == [events.COURSE_ENDED]
+    assert [event_of(b) for b in delivered(app, db, receiver)] == [events.COURSE_ENDED]
+
+
+def test_a_refused_consent_holds_back_answers_but_not_status(app, db, course, receiver):
+    course_id = course(consent="refused")
+    with app.app_context():
+        courses.end_course(db, course_id)
+    assert [event_of(b) for b in delivered(app, db, receiver)] == [events.COURSE_ENDED]
+
+
+# --- switching events off ----------------------------------------------------------------------
+
+def test_every_event_is_on_until_switched_off(app, client, db, clinic_id):
+    page = sign_in_as(client, db, clinic_id).get("/clinic/admin/webhook-events")
+    boxes = page.page.select("input[name=event]")
+    assert {b["value"] for b in boxes} == set(events.EVENTS)
+    assert all(b.has_attr("checked") for b in boxes)
+
+
+@pytest.mark.parametrize("off", [events.UNDELIVERABLE, events.COURSE_ENDED])
+def test_a_switched_off_event_is_not_queued(app, client, db, clinic_id, course, off):
+    admin = sign_in_as(client, db, clinic_id)
+    kept = [e for e in events.EVENTS if e != off]
+    assert admin.post("/clinic/admin/webhook-events", data={"event": kept}).status_code == 302
+    boxes = admin.get("/clinic/admin/webhook-events").page.select("input[name=event]")
+    assert {b["value"] for b in boxes if b.has_attr("checked")} == set(kept)
+    course_id = course()
+    fail_invitation(app, db, course_id)
+    with app.app_context():
+        courses.end_course(db, course_id)
+    assert {r["event"] for r in deliveries(db)} == {events.UNDELIVERABLE,
+                                                    events.COURSE_ENDED} - {off}
+    assert "edit-webhook-events" in {r["action"] for r in db.query("SELECT action FROM audit_log")}
+
+
+def test_completed_questionnaires_can_be_switched_off_too(app, db, clinic_id, content,
+                                                          course):
+    outbox.save_event_settings(db, clinic_id, {events.SUBMISSION: False}, datetime.now(UTC))
+    course_id = course(consent="given")
+    with app.test_request_context():
+        submit(db, content, course_id)
+    assert deliveries(db) == []
+
+
+def test_without_a_webhook_no_event_is_kept(webhook_app, db, course):
+    course_id = course()
+    with webhook_app().app_context():  # no PATIENTAPP_WEBHOOK_URL
+        courses.end_course(db, course_id)
+    assert deliveries(db) == []
+
+
+# --- the documentation -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("event", events.EVENTS)
+def test_every_event_is_documented(event):
+    assert f"`{event}`" in DOCS
+
+
+def test_the_documented_example_is_what_the_code_builds():
+    """The example message in docs/integration.md is built by ``message_bundle``."""
+    example = re.search(r"<!-- webhook-event-example -->\n```json\n(.*?)\n```", DOCS, re.S)
+    assert example, "docs/integration.md has no webhook-event-example"
+    documented = json.loads(example[1])
+    settings = events.FhirSettings(base="https://patientapp.dk/fhir")
+    course = {"id": 42, "clinic_id": 1, "pathway": "lumbar-radiculopathy", "status": "ended",
+              "first_visit": "2026-03-02", "ended_at": "2026-05-04T10:15:00+00:00",
+              "external_id": "BK-1001", "pseudonym": "pa-0123456789abcdef"}
+    built = events.message_bundle(settings, events.COURSE_ENDED,
+                                  documented["identifier"]["value"], documented["timestamp"],
+                                  "https://skema.example-fysio.dk", course)
+    assert built == documented
+
+
+def test_the_schema_allows_exactly_the_events(db):
+    check = re.search(r"event TEXT NOT NULL[^,]*?CHECK \(event IN \(([^)]*)\)\)",
+                      db["webhook_deliveries"].schema)
+    assert set(re.findall(r"'([^']+)'", check[1])) == set(events.EVENTS)

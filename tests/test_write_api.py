@@ -430,3 +430,31 @@ def test_an_admin_chooses_the_scope(client, db, clinic_id):
     bad = client.post("/clinic/admin/api-keys", data={"name": "X", "scope": "root"})
     assert bad.status_code == 400 and bad.page.find(class_="error-summary")
     assert len(api_db.list_api_keys(db, clinic_id)) == 1
+
+
+# --- entry_code: the service code the course starts with, as in the browser --------------------
+
+ENTRY_CODES = [("primary-low-back-pain", "0262", 0), ("lumbar-radiculopathy", "0242", 0),
+               ("cervical-radiculopathy", "0232", 0), ("primary-low-back-pain", None, 7)]
+
+
+@pytest.mark.parametrize("pathway, code, offset", ENTRY_CODES)
+def test_an_enrolment_may_name_the_service_code_the_course_starts_with(call, db, content,
+                                                                       pathway, code, offset):
+    body = {**NEW, "pathway": pathway, "entry_code": code}
+    created = call("POST", "/courses", body).get_json()
+    baseline = created["timepoints"][0]
+    assert baseline["code"] == (code or content.pathway(pathway).usual_entry_code)
+    assert baseline["visit_date"] == (FIRST + timedelta(days=offset)).isoformat()
+    assert courses.get_course(db, created["id"])["entry_code"] == baseline["code"]
+
+
+@pytest.mark.parametrize("pathway, code", [("primary-low-back-pain", "0242"),
+                                           ("lumbar-radiculopathy", "0262"),
+                                           ("lumbar-radiculopathy", "0110")])
+def test_an_entry_code_the_pathway_does_not_start_with_is_422(call, db, pathway, code):
+    body = {**NEW, "pathway": pathway, "entry_code": code}
+    found = is_problem(call("POST", "/courses", body), 422)
+    [error] = found["errors"]
+    assert error["field"] == "entry_code" and code in error["detail"]
+    assert count(db, "courses") == 0

@@ -13,13 +13,22 @@ failed (unknown code, no course, no fitting timepoint) is 422. Only write keys c
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from flask import current_app, g, request
 
 from ..courses import queries as courses
 from ..courses.enrolment import Problem
 from ..db import get_db, write_transaction
-from ..fhir.appointments import ID, STOPPED, Booking, choose_timepoint, read_appointment
+from ..fhir.appointments import (
+    ID,
+    STOPPED,
+    Booking,
+    choose_timepoint,
+    course_codes,
+    read_appointment,
+    refusal,
+)
 from . import bp
 from .auth import audit
 from .idempotency import request_hash
@@ -51,17 +60,18 @@ def _course_of(booking: Booking) -> dict:
 
 def _timepoint(booking: Booking, course: dict, existing: dict | None) -> dict:
     pathway = current_app.extensions["content"].pathway(course["pathway"])
-    if booking.code not in {tp.code for tp in pathway.timepoints}:
-        codes = ", ".join(dict.fromkeys(tp.code for tp in pathway.timepoints))
-        raise Refused(invalid([Problem(
-            "serviceType", "The service code %(code)s is not a consultation of the course's "
-                           "pathway (%(pathway)s: %(codes)s).",
-            {"code": booking.code, "pathway": pathway.id, "codes": codes})]))
+    codes = course_codes(pathway, course["entry_code"])
+    target = codes.target(booking.code)
+    if target is None:
+        raise Refused(invalid([refusal(pathway, codes, booking.code)]))
     db = get_db()
-    taken = courses.list_held_timepoints(db, course["id"], STOPPED, booking.appointment_id)
+    timepoints = courses.list_timepoints(db, course["id"])
+    # One visit with two codes (0110 and 0262 on the same day): neither holds it alone.
+    taken = courses.list_held_timepoints(db, course["id"], STOPPED, booking.appointment_id) \
+        - {tp["id"] for tp in timepoints if tp["key"] in codes.shared}
     current = existing["timepoint_id"] if existing and existing["course_id"] == course["id"] \
         else None
-    found = choose_timepoint(booking, courses.list_timepoints(db, course["id"]), taken, current)
+    found = choose_timepoint(replace(booking, code=target), timepoints, taken, current)
     if found is None:
         raise Refused(invalid([Problem(
             "serviceType", "The Appointment fits no timepoint: every consultation with the "

@@ -401,6 +401,13 @@ def write_schemas(pathways: list[str] | None) -> dict:
                                 "pattern": search.EXTERNAL_ID,
                                 "description": "The clinic's own reference, unique in the "
                                                "clinic; never a CPR number."},
+                "entry_code": {"type": "string", "nullable": True, "pattern": r"^[0-9]{4}$",
+                               "description": "The service code of the course's first "
+                                              "questionnaire consultation, as the browser's "
+                                              "enrol form offers it: null for the usual one "
+                                              "(0261, 0241, 0231); 0262 (the same day as "
+                                              "0110), 0242 or 0232 (switching from an "
+                                              "ongoing course) for that pathway."},
                 "issue_link": {"type": "boolean", "default": False,
                                "description": "Answer with the patient's link, shown once."}}},
         "CreatedCourse": {

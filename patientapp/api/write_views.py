@@ -17,7 +17,7 @@ from werkzeug.exceptions import BadRequest
 
 from .. import queries as shared
 from ..courses import queries as courses
-from ..courses.enrolment import Problem
+from ..courses.enrolment import Problem, entry_codes_of
 from ..courses.schedule import current_timepoint
 from ..db import get_db
 from ..notifications import addresses
@@ -97,7 +97,8 @@ def _issue_link(course_id: int) -> tuple[str | None, list[dict]]:
 @idempotent
 def create_course():
     content = current_app.extensions["content"]
-    enrolment, extra, problems = check_new_course(_body(), list(content.pathways))
+    enrolment, extra, problems = check_new_course(_body(), list(content.pathways),
+                                                  entry_codes_of(content.pathways))
     db = get_db()
     if extra["external_id"] and not problems and courses.find_course_by_external_id(
             db, _clinic(), extra["external_id"]) is not None:

@@ -36,7 +36,8 @@ STRING, OPTIONAL_STRING, BOOLEAN = "string", "optional string", "boolean"
 ENROL_FIELDS = {"pathway": STRING, "name": STRING, "first_visit": STRING,
                 "referral_date": OPTIONAL_STRING, "email": OPTIONAL_STRING,
                 "phone": OPTIONAL_STRING, "language": STRING,
-                "external_id": OPTIONAL_STRING, "issue_link": BOOLEAN}
+                "external_id": OPTIONAL_STRING, "entry_code": OPTIONAL_STRING,
+                "issue_link": BOOLEAN}
 ENROL_REQUIRED = ("pathway", "name", "first_visit")
 CONTACT_FIELDS = {"email": OPTIONAL_STRING, "phone": OPTIONAL_STRING, "language": STRING}
 MAX_TEXT = 500  # longer than any field may be; keeps messages and work small
@@ -94,15 +95,20 @@ def _exact(found: dict, problems: list[Problem]) -> None:
         problems.append(Problem("language", N_("Choose Danish (da) or English (en).")))
 
 
-def check_new_course(body: object, pathway_ids: list[str]
+def check_new_course(body: object, pathway_ids: list[str],
+                     entry_codes: Mapping[str, tuple[str, ...]] | None = None,
                      ) -> tuple[Enrolment | None, dict, list[Problem]]:
-    """The enrolment and the API's own fields (external_id, issue_link), or every problem."""
+    """The enrolment and the API's own fields (external_id, issue_link), or every problem.
+
+    ``entry_codes`` (enrolment.entry_codes_of) are the service codes each pathway's first
+    consultation may have, as the browser's enrol form offers them; without it, none is
+    accepted."""
     found, problems = _types(body, ENROL_FIELDS, ENROL_REQUIRED)
     if not isinstance(body, dict):
         return None, {"external_id": None, "issue_link": False}, problems
     _exact(found, problems)
     enrolment, rules = check_enrolment({name: found.get(name) for name in ENROL_FIELDS},
-                                       pathway_ids)
+                                       pathway_ids, entry_codes)
     # A field of the wrong type, or missing, is reported once: as that.
     bad = {p.field for p in problems}
     problems += [p for p in rules if p.field not in bad]

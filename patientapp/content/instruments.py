@@ -219,6 +219,9 @@ class Pathway:
     nprs_sites: tuple[str, ...]
     timepoints: tuple[TimepointSpec, ...]
     follow_up_limit_months: int = 12
+    # The service code of the consultation the course is agreed in (0110), when it is not
+    # itself a timepoint: on the day it falls on, appointments with it mean that visit.
+    first_consultation_code: str | None = None
 
     def timepoint(self, key: str) -> TimepointSpec:
         return next(t for t in self.timepoints if t.key == key)
@@ -333,8 +336,15 @@ def load_pathway(path: Path) -> Pathway:
         raise ContentError(path, "exactly one timepoint must be marked final: true")
     if any(t.anchor == "final" and not t.follow_up for t in timepoints):
         raise ContentError(path, "only follow-up timepoints may be anchored on the final visit")
+    first = data.get("first_consultation_code")
+    if first is not None and (not SERVICE_CODE.match(str(first)) or str(first) in
+                              {c for t in timepoints for c in (t.code, *(e.code for e in
+                                                                         t.entry_codes))}):
+        raise ContentError(path, "first_consultation_code must be a 4-digit service code that "
+                                 "no timepoint has")
     return Pathway(id=pathway_id, names=names, nprs_sites=tuple(sites), timepoints=timepoints,
-                   follow_up_limit_months=int(data.get("follow_up_limit_months", 12)))
+                   follow_up_limit_months=int(data.get("follow_up_limit_months", 12)),
+                   first_consultation_code=str(first) if first is not None else None)
 
 
 # --- loading every file of a kind ----------------------------------------------

@@ -9,13 +9,16 @@ from datetime import date, timedelta
 
 from sqlite_utils import Database
 
-from ..checks import CheckError, in_window
 from ..content import Pathway
 from ..db import now, write_transaction
+from ..events import course_ended
 from ..timeutil import end_of_day, iso, parse_date, parse_moment, utcnow
 from ..web.security import hash_token, new_token
 from .contact import N_
 from .schedule import PlannedTimepoint, plan
+
+# The errors move_visit raises; callers catch them as courses.CourseError and so on.
+from .visits import CourseConflict, CourseError, NoSuchVisit, check_move  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -120,22 +123,6 @@ def get_timepoint(db: Database, timepoint_id: int) -> dict | None:
     return _decode_timepoint(rows[0]) if rows else None
 
 
-class CourseError(ValueError):
-    """A change the course does not allow; str() is the English message."""
-
-    def __init__(self, message: str, **params) -> None:
-        super().__init__(message % params if params else message)
-        self.message, self.params = message, params
-
-
-class CourseConflict(CourseError):
-    """The change is well formed but the course's state forbids it (ended, answered)."""
-
-
-class NoSuchVisit(CourseError):
-    """The course has no timepoint of that name."""
-
-
 def replan(db: Database, course_id: int, pathway: Pathway, moved: dict[str, date]) -> None:
     """Move visit dates; dates of submitted timepoints and all answers stay as they are.
 
@@ -166,27 +153,16 @@ def replan(db: Database, course_id: int, pathway: Pathway, moved: dict[str, date
 
 
 def move_visit(db: Database, course_id: int, pathway: Pathway, key: str, day: date) -> None:
-    """Set one visit's date by hand and re-plan the invitations that follow from it."""
+    """Set one visit's date by hand and re-plan the invitations that follow from it.
+
+    The rules are ``visits.check_move``'s; CourseError (or a subclass) when one refuses."""
     course = get_course(db, course_id)
     if course is None:
         raise CourseError(N_("There is no course with the id %(id)s."), id=course_id)
-    if course["status"] != "active":
-        raise CourseConflict(N_("The course has ended, so its visits can no longer be moved."))
     timepoint = next((tp for tp in list_timepoints(db, course_id) if tp["key"] == key), None)
-    if timepoint is None:
-        raise NoSuchVisit(N_("The course has no visit called '%(key)s'. Choose one of: "
-                             "%(choices)s."), key=key,
-                          choices=", ".join(t.key for t in pathway.timepoints))
-    if timepoint["submitted_at"]:
-        raise CourseConflict(N_("The answers for '%(key)s' have already been sent, so its date "
-                             "can no longer be moved."), key=key)
-    try:
-        in_window(day)
-    except CheckError as error:
-        raise CourseError(error.message, **error.params) from None
-    if day < parse_date(course["first_visit"]):
-        raise CourseError(N_("A visit cannot be before the first consultation (%(date)s)."),
-                          date=course["first_visit"])
+    refused = check_move(course, timepoint, key, day, (t.key for t in pathway.timepoints))
+    if refused is not None:
+        raise refused
     replan(db, course_id, pathway, {key: day})
 
 
@@ -211,9 +187,13 @@ def end_course(db: Database, course_id: int) -> bool:
 
     Returns False when there is no active course with that id.
     """
-    cursor = db.execute("UPDATE courses SET status = 'ended', ended_at = ?"
-                        " WHERE id = ? AND status = 'active'", [now(), course_id])
-    return cursor.rowcount == 1
+    with write_transaction(db):
+        ended = db.execute("UPDATE courses SET status = 'ended', ended_at = ?"
+                           " WHERE id = ? AND status = 'active'", [now(), course_id]
+                           ).rowcount == 1
+        if ended:  # the webhook's outbox row commits with the change, or neither does
+            course_ended.send(db=db, course_id=course_id)
+    return ended
 
 
 def list_clinics(db: Database) -> list[dict]:

@@ -18,6 +18,8 @@ from datetime import date
 from fhir.resources.R4B.appointment import Appointment
 from pydantic import ValidationError
 
+from ..checks import N_
+from ..content import Pathway
 from ..courses.enrolment import Problem
 from ..timeutil import local_date
 
@@ -129,3 +131,61 @@ def choose_timepoint(booking: Booking, timepoints: list[dict], taken: set[int],
         return (bool(tp["submitted_at"]), distance, tp["position"])
 
     return min(free, key=rank)
+
+
+@dataclass(frozen=True)
+class CodeMap:
+    """Which timepoints each service code stands for on one course (its pathway and the
+    service code it started with)."""
+
+    keys: dict[str, tuple[str, ...]]  # service code -> timepoint keys, in course order
+    shared: frozenset[str]  # keys more than one code leads to (one visit, two codes)
+    entry_code: str  # the code the course's first questionnaire consultation has
+
+    def target(self, code: str) -> str | None:
+        """The code as the course's timepoints carry it (0110 -> 0262), or None."""
+        keys = self.keys.get(code)
+        if not keys:
+            return None
+        return self.entry_code if keys == ("baseline",) else code
+
+
+def course_codes(pathway: Pathway, entry_code: str | None) -> CodeMap:
+    """The service codes a course answers to, and the timepoint(s) of each.
+
+    Each timepoint answers to its own code, the baseline to the code the course started
+    with (0262 on a course started with 0262; 0261 then fits nothing). The first
+    consultation (0110, ``first_consultation_code``) is no timepoint of its own; it stands
+    for the baseline only where the baseline falls on the first consultation's day (a
+    course started with 0262): there both appointments are the same visit.
+    """
+    timepoints = pathway.timepoints_for(entry_code)
+    keys: dict[str, tuple[str, ...]] = {}
+    for spec in timepoints:
+        keys[spec.code] = (*keys.get(spec.code, ()), spec.key)
+    baseline = timepoints[0]
+    shared: frozenset[str] = frozenset()
+    first = pathway.first_consultation_code
+    if first and baseline.anchor == "first_visit" and baseline.offset_days == 0:
+        keys[first] = (baseline.key,)
+        shared = frozenset({baseline.key})
+    return CodeMap(keys, shared, baseline.code)
+
+
+def refusal(pathway: Pathway, codes: CodeMap, code: str) -> Problem:
+    """Why ``code`` fits no timepoint of the course, naming the codes that do."""
+    listed = {"code": code, "pathway": pathway.id, "codes": ", ".join(codes.keys)}
+    if code == pathway.first_consultation_code:
+        return Problem("serviceType", N_("The service code %(code)s is the first "
+                                         "consultation. On this course it has no "
+                                         "questionnaire of its own: the course started with "
+                                         "%(entry)s, which is not on the same day. The "
+                                         "course's codes: %(codes)s."),
+                       {**listed, "entry": codes.entry_code})
+    if code in pathway.entry_codes:
+        return Problem("serviceType", N_("The service code %(code)s starts a course of "
+                                         "%(pathway)s, but this course started with "
+                                         "%(entry)s. The course's codes: %(codes)s."),
+                       {**listed, "entry": codes.entry_code})
+    return Problem("serviceType", N_("The service code %(code)s is not a consultation of "
+                                     "the course's pathway (%(pathway)s: %(codes)s)."), listed)

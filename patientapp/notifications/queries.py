@@ -15,6 +15,7 @@ from sqlite_utils import Database
 
 from ..courses import queries as courses
 from ..db import write_transaction
+from ..events import invitation_failed
 from ..timeutil import iso, local_date, utcnow
 from ..web.security import hash_token
 from . import due
@@ -143,6 +144,9 @@ def give_up(db: Database, outbox_id: int, error: str, now: datetime) -> None:
         db.execute("UPDATE outbox SET status = 'failed', last_error = ?, next_attempt_at = NULL"
                    " WHERE id = ?", [error, outbox_id])
         _alert(db, outbox_id, "failed", now)
+        if next(db.query("SELECT kind FROM outbox WHERE id = ?", [outbox_id]))["kind"] \
+                in ("invitation", "reminder"):
+            invitation_failed.send(db=db, outbox_id=outbox_id)
 
 
 def mark_interrupted(db: Database, now: datetime) -> int:

@@ -1,4 +1,5 @@
-"""The webhook's two hooks into the patient flow (events.py) and the background sender.
+"""The webhook's hooks into the patient flow and the courses (events.py), and the
+background sender.
 
 Inside the submission's transaction, the delivery is written to the outbox. After the
 commit, a background thread tries to send it at once, with a short timeout: the
@@ -17,7 +18,7 @@ from ..db import connect
 from ..timeutil import utcnow
 from ..web import background
 from . import queries
-from .outbox import enqueue_submission
+from .outbox import enqueue_course_ended, enqueue_invitation_failed, enqueue_submission
 from .sending import deliver_due, setup_from_app
 
 
@@ -26,6 +27,19 @@ def on_submitting(sender=None, *, db: Database, timepoint: dict, **_) -> None:
         return
     enqueue_submission(db, current_app.config, current_app.extensions["content"],
                        timepoint["id"], utcnow())
+
+
+def on_invitation_failed(sender=None, *, db: Database, outbox_id: int, **_) -> None:
+    """An invitation or reminder could not be delivered: tell the clinic's system."""
+    if not has_app_context() or not current_app.config.get("WEBHOOK_URL"):
+        return
+    enqueue_invitation_failed(db, current_app.config, outbox_id, utcnow())
+
+
+def on_course_ended(sender=None, *, db: Database, course_id: int, **_) -> None:
+    if not has_app_context() or not current_app.config.get("WEBHOOK_URL"):
+        return
+    enqueue_course_ended(db, current_app.config, course_id, utcnow())
 
 
 def on_submitted(app: Flask, *, timepoint_id: int, **_) -> None:

@@ -19,7 +19,8 @@ from ..db import write_transaction
 from ..fhir import queries as fhir_db
 from ..fhir.bundles import submission_bundle, to_json
 from ..fhir.resources import FhirSettings
-from . import queries
+from ..timeutil import iso
+from . import events, queries
 from .retry import idempotency_key
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,8 @@ def enqueue_submission(db: Database, config: Mapping, content: Content, timepoin
 
 def _enqueue(db: Database, config: Mapping, content: Content, submission: dict,
              now: datetime) -> None:
+    if not queries.event_enabled(db, submission["clinic_id"], events.SUBMISSION):
+        return
     timepoint_id = submission["timepoint_id"]
     settings = FhirSettings.from_config(config)
     key = idempotency_key(settings.base, timepoint_id, submission["submitted_at"])
@@ -76,3 +79,38 @@ def queue_earlier_submissions(db: Database, config: Mapping, content: Content, n
         for submission in missing:  # already loaded, answers and all: no query per row
             _enqueue(db, config, content, submission, now)
     return len(missing), len(found) - len(missing)
+
+
+def _enqueue_event(db: Database, config: Mapping, event: str, key: str, course: dict,
+                   timepoint_id: int, now: datetime, focus: dict | None = None) -> None:
+    settings = FhirSettings.from_config(config)
+    body = events.message_bundle(settings, event, key, iso(now), str(config["BASE_URL"]),
+                                 course, focus)
+    queries.enqueue(db, course["clinic_id"], timepoint_id, key, to_json(body).decode("utf-8"),
+                    now, retry_window(config), event)
+
+
+def enqueue_invitation_failed(db: Database, config: Mapping, outbox_id: int,
+                              now: datetime) -> None:
+    """Write the event for an invitation or reminder given up on (outbox row 'failed')."""
+    message = queries.get_failed_message(db, outbox_id)
+    course = queries.get_event_course(db, message["course_id"]) if message else None
+    if course is None or not queries.event_enabled(db, course["clinic_id"],
+                                                   events.UNDELIVERABLE):
+        return
+    settings = FhirSettings.from_config(config)
+    key = events.event_key(settings.base, events.UNDELIVERABLE, outbox_id)
+    _enqueue_event(db, config, events.UNDELIVERABLE, key, course, message["timepoint_id"],
+                   now, events.communication(settings, course, message))
+
+
+def enqueue_course_ended(db: Database, config: Mapping, course_id: int,
+                         now: datetime) -> None:
+    """Write the event for a course that has just ended."""
+    course = queries.get_event_course(db, course_id)
+    if course is None or course["timepoint_id"] is None or not queries.event_enabled(
+            db, course["clinic_id"], events.COURSE_ENDED):
+        return
+    key = events.event_key(FhirSettings.from_config(config).base, events.COURSE_ENDED,
+                           course_id, course["ended_at"])
+    _enqueue_event(db, config, events.COURSE_ENDED, key, course, course["timepoint_id"], now)

@@ -16,19 +16,64 @@ from sqlite_utils import Database
 
 from ..db import write_transaction
 from ..timeutil import iso
+from .events import SUBMISSION
 
 OPEN = ("pending", "sending")
 LISTED = ("pending", "sending", "failed")
 
 
 def enqueue(db: Database, clinic_id: int, timepoint_id: int, key: str, body: str,
-            now: datetime, window: timedelta) -> None:
+            now: datetime, window: timedelta, event: str = SUBMISSION) -> None:
     """Write the delivery (in the caller's transaction); the same key is written once."""
     db.execute(
         "INSERT INTO webhook_deliveries (clinic_id, timepoint_id, idempotency_key, body,"
-        " next_attempt_at, give_up_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        " next_attempt_at, give_up_at, created_at, event) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (idempotency_key) DO NOTHING",
-        [clinic_id, timepoint_id, key, body, iso(now), iso(now + window), iso(now)])
+        [clinic_id, timepoint_id, key, body, iso(now), iso(now + window), iso(now), event])
+
+
+# --- which events each clinic's system gets -------------------------------------------------
+
+def list_event_settings(db: Database, clinic_id: int) -> dict[str, bool]:
+    """The clinic's switches; an event with no row is on."""
+    return {row["event"]: bool(row["enabled"]) for row in db.query(
+        "SELECT event, enabled FROM webhook_event_settings WHERE clinic_id = ?", [clinic_id])}
+
+
+def event_enabled(db: Database, clinic_id: int, event: str) -> bool:
+    return list_event_settings(db, clinic_id).get(event, True)
+
+
+def save_event_settings(db: Database, clinic_id: int, enabled: dict[str, bool],
+                        now: datetime) -> None:
+    with write_transaction(db):
+        for event, on in enabled.items():
+            db.execute("INSERT INTO webhook_event_settings (clinic_id, event, enabled,"
+                       " updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (clinic_id, event)"
+                       " DO UPDATE SET enabled = excluded.enabled,"
+                       " updated_at = excluded.updated_at", [clinic_id, event, int(on), iso(now)])
+
+
+def get_event_course(db: Database, course_id: int) -> dict | None:
+    """What an event about a course says: the course, its pseudonym, its first timepoint."""
+    rows = list(db.query(
+        "SELECT courses.id, courses.clinic_id, courses.pathway, courses.status,"
+        " courses.first_visit, courses.ended_at, courses.external_id, patients.pseudonym,"
+        " patients.name AS patient_name,"
+        " (SELECT id FROM timepoints WHERE course_id = courses.id ORDER BY position LIMIT 1)"
+        " AS timepoint_id FROM courses JOIN patients ON patients.id = courses.patient_id"
+        " WHERE courses.id = ?", [course_id]))
+    return rows[0] if rows else None
+
+
+def get_failed_message(db: Database, outbox_id: int) -> dict | None:
+    """The invitation or reminder that could not be delivered (never its address)."""
+    rows = list(db.query(
+        "SELECT outbox.id, outbox.course_id, outbox.timepoint_id, outbox.kind, outbox.channel,"
+        " outbox.attempts, outbox.last_error, timepoints.key AS timepoint, timepoints.code"
+        " FROM outbox JOIN timepoints ON timepoints.id = outbox.timepoint_id"
+        " WHERE outbox.id = ?", [outbox_id]))
+    return rows[0] if rows else None
 
 
 def list_clinics_with_work(db: Database) -> list[int]:
@@ -38,9 +83,9 @@ def list_clinics_with_work(db: Database) -> list[int]:
 
 
 def list_delivered_timepoints(db: Database) -> set[int]:
-    """Timepoints with a delivery in any state."""
+    """Timepoints whose questionnaire has a delivery in any state."""
     return {row["timepoint_id"] for row in db.query(
-        "SELECT DISTINCT timepoint_id FROM webhook_deliveries")}
+        "SELECT DISTINCT timepoint_id FROM webhook_deliveries WHERE event = ?", [SUBMISSION])}
 
 
 def clinic_of_timepoint(db: Database, timepoint_id: int) -> int | None:
@@ -70,10 +115,12 @@ def claim_next(db: Database, clinic_id: int, now: datetime,
                stale_after: timedelta) -> dict | None:
     """Take the clinic's next delivery if it is due; None when it is not (or none is left).
 
-    A delivery whose patient has since withdrawn consent is cancelled, never sent.
+    A questionnaire whose patient has since withdrawn consent is cancelled, never sent.
     """
     with write_transaction(db):
-        while (head := _head(db, clinic_id)) is not None and head["consent"] != "given":
+        # Only answers wait for consent: the other events carry none (docs/integration.md).
+        while (head := _head(db, clinic_id)) is not None and head["consent"] != "given" \
+                and head["event"] == SUBMISSION:
             db.execute("UPDATE webhook_deliveries SET status = 'cancelled', claimed_at = NULL,"
                        " last_error = 'consent withdrawn' WHERE id = ?", [head["id"]])
         if head is None or not _is_due(head, now, stale_after):
@@ -159,7 +206,8 @@ def list_deliveries(db: Database, clinic_id: int) -> list[dict]:
         " webhook_deliveries.next_attempt_at, webhook_deliveries.give_up_at,"
         " webhook_deliveries.last_status_code, webhook_deliveries.last_error,"
         " webhook_deliveries.created_at, webhook_deliveries.idempotency_key,"
-        " timepoints.key AS timepoint, courses.id AS course_id, courses.pathway,"
+        " webhook_deliveries.event, timepoints.key AS timepoint, courses.id AS course_id,"
+        " courses.pathway,"
         " patients.name AS patient_name FROM webhook_deliveries"
         " JOIN timepoints ON timepoints.id = webhook_deliveries.timepoint_id"
         " JOIN courses ON courses.id = timepoints.course_id"

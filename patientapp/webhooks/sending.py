@@ -28,6 +28,7 @@ from ..content import Content
 from ..fhir.resources import FhirSettings
 from ..timeutil import parse_moment
 from . import queries, signing
+from .events import SUBMISSION
 from .outbox import build_body, retry_window
 from .retry import STALE_AFTER, backoff, is_success
 
@@ -49,6 +50,7 @@ class WebhookSetup:
     content: Content
     fhir: FhirSettings
     failure_message: str = "The scores could not be sent to the clinic's system."
+    event_failure_message: str = "A status message could not be sent to the clinic's system."
 
 
 @dataclass
@@ -90,6 +92,14 @@ def failure_message(app: Flask) -> str:
                  "system. An admin can send them again under Deliveries.")
 
 
+def event_failure_message(app: Flask) -> str:
+    """The alert text for a status message (an undelivered invitation, an ended course)."""
+    with force_locale(app.config["BABEL_DEFAULT_LOCALE"]):
+        return _("A status message about this course (an invitation that could not be "
+                 "delivered, or the course's end) could not be sent to the clinic's system. "
+                 "An admin can send it again under Deliveries.")
+
+
 def setup_from_app(app: Flask) -> WebhookSetup | None:
     """None when no webhook is configured (then nothing is queued or sent)."""
     config = app.config
@@ -99,7 +109,8 @@ def setup_from_app(app: Flask) -> WebhookSetup | None:
                         timeout=float(config["WEBHOOK_TIMEOUT"]), window=retry_window(config),
                         content=app.extensions["content"],
                         fhir=FhirSettings.from_config(config),
-                        failure_message=failure_message(app))
+                        failure_message=failure_message(app),
+                        event_failure_message=event_failure_message(app))
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -181,7 +192,9 @@ def _record_failure(db: Database, setup: WebhookSetup, claim: dict, status: int 
     log.warning("webhook delivery %s: attempt %s failed: %s", claim["id"], claim["attempts"],
                 error)
     if now >= parse_moment(claim["give_up_at"]):
-        queries.give_up(db, claim, status, error, now, setup.failure_message)
+        message = setup.failure_message if claim.get("event", SUBMISSION) == SUBMISSION \
+            else setup.event_failure_message
+        queries.give_up(db, claim, status, error, now, message)
         report.failed += 1
     else:
         queries.retry_later(db, claim, status, error, now + backoff(claim["attempts"]))

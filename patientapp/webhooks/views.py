@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, redirect, render_template, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from ..db import get_db, write_transaction
 from ..timeutil import utcnow
 from ..web.clinic import audit
-from . import bp, queries
+from . import bp, events, queries
 from .hooks import start_background_delivery
 from .outbox import retry_window
 
@@ -63,3 +64,28 @@ def retry_failed_deliveries():
     if reset:
         _send_soon()
     return redirect(url_for(".list_deliveries"))
+
+
+EVENT_LABELS = {
+    events.SUBMISSION: _l("A patient has sent a questionnaire (the answers and scores)"),
+    events.UNDELIVERABLE: _l("An invitation or reminder could not be delivered to the patient"),
+    events.COURSE_ENDED: _l("A course has ended"),
+}
+
+
+@bp.route("/webhook-events", methods=["GET", "POST"])
+def edit_webhook_events():
+    """Which events go to the clinic's system; every one is on until switched off."""
+    db = get_db()
+    clinic_id = g.clinician["clinic_id"]
+    if request.method == "POST":
+        chosen = set(request.form.getlist("event"))
+        enabled = {event: event in chosen for event in events.EVENTS}
+        queries.save_event_settings(db, clinic_id, enabled, utcnow())
+        audit("edit-webhook-events", detail=", ".join(e for e, on in enabled.items() if on))
+        flash(_("The choice of what is sent to the clinic's system has been saved."))
+        return redirect(url_for(".edit_webhook_events"))
+    saved = queries.list_event_settings(db, clinic_id)
+    return render_template("webhooks/settings.html", labels=EVENT_LABELS,
+                           enabled={e: saved.get(e, True) for e in events.EVENTS},
+                           configured=bool(current_app.config.get("WEBHOOK_URL")))

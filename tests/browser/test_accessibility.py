@@ -201,7 +201,11 @@ def desktop_js(browser):
 
 CLINIC_PAGES = ["/clinic/", "/clinic/patients/new", "/clinic/overview", "/clinic/audit",
                 "/clinic/admin/clinicians", "/clinic/admin/settings", "/clinic/account/password",
-                "/clinic/admin/api-keys", "/clinic/admin/deliveries"]
+                "/clinic/admin/api-keys", "/clinic/admin/deliveries", "/clinic/admin/import",
+                "/clinic/admin/webhook-events"]
+IMPORT_CSV = ("Navn;Forløb;Første konsultation;Reference\r\n"
+              "Ny Patient;lumbar-radiculopathy;01.06.2030;A11Y-1\r\n"
+              "Fejl Patient;knæ;31.02.2030;A11Y-2\r\n").encode()
 COURSE_PAGES = ["", "/answers", "/summary", "/edit", "/erase", "/plan", "/psfs", "/record"]
 
 
@@ -219,6 +223,11 @@ def test_every_clinician_page_is_accessible(site, desktop_js, axe_source, langua
     for path in CLINIC_PAGES:
         page.goto(site["base"] + path)
         audit.check(path.strip("/").replace("/", "-") or "clinic")
+    page.goto(site["base"] + "/clinic/admin/import")  # the import's preview, with an error row
+    page.set_input_files("#file", files=[{"name": "export.csv", "mimeType": "text/csv",
+                                          "buffer": IMPORT_CSV}])
+    page.locator("form button.button").click()
+    audit.check("import-preview")
     erik = next(site["db"].query("SELECT courses.id FROM courses JOIN patients ON"
                                  " patients.id = courses.patient_id WHERE name = 'Erik Madsen'"))
     for suffix in COURSE_PAGES:
