@@ -53,6 +53,7 @@ def _register_features(app: Flask) -> None:
         exercises,
         monitoring,
         privacy,
+        progress,
         webhooks,
         worker,
     )
@@ -71,6 +72,7 @@ def _register_features(app: Flask) -> None:
     exercises.init_app(app)
     consultation.init_app(app)
     privacy.init_app(app)
+    progress.init_app(app)
     cli.init_app(app)
     privacy_cli.init_app(app)
     worker.init_app(app)
