@@ -50,9 +50,9 @@ WORDS = {
     },
     "psfs": {
         "heading": _l("The activities you chose"),
-        "meaning": _l("For each activity you chose, 0 means you cannot do it at all and 10 "
-                      "means you can do it as well as before your problems. Here is the "
-                      "average of the activities you chose at the start."),
+        "meaning": _l("This number is the average of the activities you chose at the "
+                      "start: 0 means you cannot do them at all, 10 means you can do them as "
+                      "well as before your problems."),
         IMPROVED: _l("The activities you chose are easier for you than %(since)s: "
                      "%(change)s."),
         "same": _l("The activities you chose are about as hard for you as %(since)s: "
