@@ -138,3 +138,9 @@ def test_the_scores_come_right_after_the_alerts_above_reading_and_exercise(signe
     titles = [h2.get("id") for h2 in page.select("main h2")]
     assert titles[:3] == ["alerts-title", "scores-title", "psfs-title"]
     assert titles.index("scores-title") < titles.index("exercise-section-title")
+
+
+def test_a_single_answer_gets_no_chart_only_its_table(signed_in, db):
+    page = course_page(signed_in, db, "Erik Madsen", "en")
+    odi = page.select_one("#scores-odi").find_parent("section")
+    assert odi.select_one("svg") is None and odi.select_one("table") is not None

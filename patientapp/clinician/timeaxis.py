@@ -49,10 +49,11 @@ def top_of_scale(instrument: str, series: list[Series]) -> float:
 
 def score_chart(series: list[Series], days: dict[str, int], title: str,
                 name_of: Callable[[Series], str]) -> Markup:
-    """One instrument's series (an NPRS chart has a line per site) as an SVG chart."""
-    if not series:
-        return Markup("")
+    """One instrument's series (an NPRS chart has a line per site) as an SVG chart; none
+    while no line has two points (the table says all a single answer can)."""
     lines = [Line(name_of(s), [(days[p.timepoint], p.value) for p in s.valid_points
                                if p.timepoint in days]) for s in series]
+    if all(len(line.points) < 2 for line in lines):
+        return Markup("")
     return line_chart(lines, top_of_scale(series[0].instrument, series), title, tick_label,
                       lambda v: local_number(v, 0 if float(v).is_integer() else 1))
