@@ -23,15 +23,15 @@ BACK_WORSE = {"odi": {**BACK_BASELINE["odi"], "pain_intensity": 5, "lifting": 5,
 SENTENCES = {
     ("en", "improved"): "Your back problems affect your daily life less than at the start: "
                         "44 → 16 out of 100.",
-    ("da", "improved"): "Dine rygproblemer påvirker din hverdag mindre end ved starten: "
+    ("da", "improved"): "Dine rygproblemer påvirker din hverdag mindre end ved start: "
                         "44 → 16 ud af 100.",
     ("en", "same"): "Your back problems affect your daily life about as much as at the start: "
                     "44 → 44 out of 100.",
     ("da", "same"): "Dine rygproblemer påvirker din hverdag omtrent lige så meget som ved "
-                    "starten: 44 → 44 ud af 100.",
+                    "start: 44 → 44 ud af 100.",
     ("en", "worse"): "Your back problems affect your daily life more than at the start: "
                      "44 → 64 out of 100.",
-    ("da", "worse"): "Dine rygproblemer påvirker din hverdag mere end ved starten: "
+    ("da", "worse"): "Dine rygproblemer påvirker din hverdag mere end ved start: "
                      "44 → 64 ud af 100.",
 }
 LATER = {"improved": BACK_BETTER, "same": BACK_SAME, "worse": BACK_WORSE}
@@ -103,8 +103,8 @@ def test_each_score_is_told_in_plain_words_with_its_direction(client, course, la
     ("en", ["Your back pain is milder than at the start: 6 → 2 out of 10.",
             "The activities you chose are easier for you than at the start: "
             "3.0 → 7.0 out of 10."]),
-    ("da", ["Dine rygsmerter er mildere end ved starten: 6 → 2 ud af 10.",
-            "De aktiviteter, du valgte, er lettere for dig end ved starten: "
+    ("da", ["Dine rygsmerter er mildere end ved start: 6 → 2 ud af 10.",
+            "De aktiviteter, du valgte, er lettere for dig end ved start: "
             "3,0 → 7,0 ud af 10."]),
 ])
 def test_higher_is_better_for_activities_and_lower_for_pain(client, course, language, texts):
@@ -115,7 +115,7 @@ def test_higher_is_better_for_activities_and_lower_for_pain(client, course, lang
 
 @pytest.mark.parametrize("language, first, heard", [
     ("en", "Tage strømper på", "Easier for you than at the start: 3.0 → 7.0 out of 10."),
-    ("da", "Tage strømper på", "Lettere for dig end ved starten: 3,0 → 7,0 ud af 10."),
+    ("da", "Tage strømper på", "Lettere for dig end ved start: 3,0 → 7,0 ud af 10."),
 ])
 def test_each_activity_is_shown_with_the_patients_own_ratings(client, course, language, first,
                                                              heard):
