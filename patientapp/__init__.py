@@ -54,6 +54,7 @@ def _register_features(app: Flask) -> None:
         imports,
         monitoring,
         privacy,
+        progress,
         webhooks,
         worker,
     )
@@ -73,6 +74,7 @@ def _register_features(app: Flask) -> None:
     consultation.init_app(app)
     privacy.init_app(app)
     imports.init_app(app)
+    progress.init_app(app)
     cli.init_app(app)
     privacy_cli.init_app(app)
     worker.init_app(app)

@@ -32,6 +32,7 @@ _PATIENT_PAGES = {
     "privacy": ("show_my_data", "download_my_data"),
     "exercises": ("show_plan", "show_exercise", "save_log"),
     "education": ("list_modules", "show_module", "mark_read"),
+    "progress": ("show_progress",),
 }
 _CLINIC_PAGES = ("acknowledge_other_alerts", "list_patients", "search_patients", "show_course",
                  "show_answers",

@@ -6,7 +6,6 @@ from datetime import date
 
 import pytest
 
-from patientapp.clinician.chart import line_chart
 from patientapp.clinician.overview import improvement_shares
 from patientapp.clinician.report import build_series, worst_change
 from patientapp.demo import create_demo
@@ -96,13 +95,6 @@ def test_psfs_total_uses_the_baseline_activities_mean():
     psfs_total = build_series(rows, {1: 3.0, 2: 5.0})[0]
     assert [p.value for p in psfs_total.points] == [3.0, 5.0]
     assert psfs_total.change_since_baseline()["class"] == "improved"
-
-
-def test_chart_is_an_svg_with_a_title_and_no_script():
-    rows = [score_row(1, "baseline", 0, "odi", 40), score_row(2, "final", 1, "odi", 20)]
-    svg = str(line_chart(build_series(rows, {}), ["baseline", "final"], {}, "ODI <x>"))
-    assert svg.startswith("<svg") and "<title>ODI &lt;x&gt;</title>" in svg
-    assert "<script" not in svg and svg.count("<circle") == 2
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from ..questionnaires import queries as answers_db
 from ..web.labels import ALERT_KINDS, SITES
 from ..web.templating import local_date, score_text
 from . import queries as clinic_db
-from . import report
+from . import report, timeaxis
 
 
 def _content():
@@ -35,14 +35,14 @@ def course_context(db: Database, course: dict) -> dict:
     # The baseline is named after the service code the course started with (0262, 0242…).
     specs = pathway.timepoints_for(course.get("entry_code"))
     labels = {tp.key: tp.names[_locale()] for tp in specs}
-    short = {tp["key"]: _short_label(tp["key"]) for tp in timepoints}
     by_instrument: dict[str, list[report.Series]] = {}
     for s in series:
         if not s.single_activity:
             by_instrument.setdefault(s.instrument, []).append(s)
     return {
         "pathway": pathway, "timepoints": timepoints, "series": series, "baseline": specs[0],
-        "by_instrument": by_instrument, "axis_labels": short, "long_labels": labels,
+        "by_instrument": by_instrument, "long_labels": labels,
+        "days": timeaxis.days_by_key(timepoints, course["first_visit"]),
         "columns": [tp["key"] for tp in timepoints if tp["submitted_at"]],
         "titles": {i: _content().questionnaire(i, _locale()).short_title for i in by_instrument},
         "activities": answers_db.list_fixed_activities(db, course["id"]),
@@ -52,13 +52,15 @@ def course_context(db: Database, course: dict) -> dict:
     }
 
 
-def _short_label(key: str) -> str:
-    """Compact axis labels: baseline → 0, week-2 → 2w, followup-3m → 3m."""
-    if key == "baseline":
-        return "0"
-    if key.startswith("week-"):
-        return key.removeprefix("week-") + "w"
-    return key.removeprefix("followup-") if key.startswith("followup-") else key
+def score_charts(context: dict) -> dict:
+    """An SVG chart per instrument, time axis from the first visit, a legend per NPRS site."""
+    return {instrument: timeaxis.score_chart(series, context["days"],
+                                             context["titles"][instrument], _line_name)
+            for instrument, series in context["by_instrument"].items()}
+
+
+def _line_name(series: report.Series) -> str:
+    return str(SITES.get(series.item, series.item)) if series.item else ""
 
 
 def answer_rows(db: Database, course: dict, responses: list[dict]) -> list[dict]:

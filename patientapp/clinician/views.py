@@ -31,8 +31,7 @@ from .auth import (
     pause_key,
     two_factor_on,
 )
-from .chart import line_chart
-from .details import answer_rows, course_context
+from .details import answer_rows, course_context, score_charts
 from .texts import links_held_back_message
 
 PAGE_SIZE = 200
@@ -129,10 +128,8 @@ def show_course(course_id: int):
     context = course_context(db, course)
     clinic_db.mark_viewed(db, g.clinician["id"], course_id)
     audit("view-course", "course", course_id)
-    charts = {instrument: line_chart(series, context["columns"], context["axis_labels"],
-                                     context["titles"][instrument])
-              for instrument, series in context["by_instrument"].items()}
-    return render_template("clinician/course.html", course=course, charts=charts,
+    return render_template("clinician/course.html", course=course,
+                           charts=score_charts(context),
                            consent_form=forms.PaperConsentForm(),
                            sections=sections.build(course), **context)
 

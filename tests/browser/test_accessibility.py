@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import threading
 from datetime import date, timedelta
+from urllib.parse import urlsplit
 
 import pytest
+from route_map import ACCESS, PATIENT
+from werkzeug.exceptions import HTTPException
 from werkzeug.serving import make_server
 
 from patientapp import create_app
@@ -81,10 +84,12 @@ class Audit:
         self.page, self.axe, self.language, self.prefix = page, axe_source, language, prefix
         self.problems: list[str] = []
         self.count = 0
+        self.paths: set[str] = set()
 
     def check(self, name: str) -> None:
         page, where = self.page, f"{name} ({self.language})"
         self.count += 1
+        self.paths.add(urlsplit(page.url).path)
         lang = page.locator("html").get_attribute("lang")
         if lang != self.language:
             self.problems.append(f"{where}: <html lang={lang}>")
@@ -178,6 +183,8 @@ def test_every_patient_page_is_accessible(site, phone_js, axe_source, language):
     audit.check("my-data")
     page.goto(home + "/consent/withdraw")
     audit.check("withdraw-consent")
+    page.goto(home + "/progress")  # one questionnaire sent: no chart yet
+    audit.check("progress-first")
     for name, path in (("reading-list", "/read"), ("module", "/read/what-is-nerve-root-pain"),
                        ("exercises", "/exercises")):
         page.goto(home + path)
@@ -188,7 +195,27 @@ def test_every_patient_page_is_accessible(site, phone_js, axe_source, language):
     audit.check("exercise-plan")
     page.locator("main a[href*='/exercises/']").first.click()
     audit.check("exercise")
+    erik = next(p["link"] for p in site["demo"]["patients"] if p["name"] == "Erik Madsen")
+    page.goto(erik + "/progress")  # charts, a legend, worse, an open alarm
+    use_language(page, language)
+    audit.check("progress")
     assert not audit.problems, "\n".join(audit.problems)
+    assert not (missed := unvisited(site["app"], audit.paths, PATIENT)), \
+        f"patient pages no test here opens: {missed}"
+
+
+def unvisited(app, paths: set[str], access: str) -> set[str]:
+    """The GET pages of one access class (from the route map) that no check opened."""
+    adapter = app.url_map.bind("127.0.0.1")
+    seen = set()
+    for path in paths:
+        try:
+            seen.add(adapter.match(path)[0])
+        except HTTPException:
+            pass
+    pages = {rule.endpoint for rule in app.url_map.iter_rules()
+             if "GET" in rule.methods and ACCESS.get(rule.endpoint) == access}
+    return pages - seen
 
 
 @pytest.fixture

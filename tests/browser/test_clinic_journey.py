@@ -81,6 +81,7 @@ def test_every_patient_page_is_within_its_weight_budget(live_app, browser):
     """HTML + CSS + any JS of each patient page, with no fonts and no third-party requests."""
     from patientapp.courses import queries as courses
     from patientapp.db import connect
+    from patientapp.demo import create_demo
     from patientapp.exercises import queries as plans
 
     db = connect(live_app.config["DATABASE"])
@@ -100,6 +101,10 @@ def test_every_patient_page_is_within_its_weight_budget(live_app, browser):
              f"{base}/step/safety", f"{base}/review", f"{base}/my-data", f"{base}/read",
              f"{base}/read/what-is-nerve-root-pain", f"{base}/exercises",
              f"{base}/exercises/bridge"]
+    demo = create_demo(db, live_app.extensions["content"], live_app.config["BASE_URL"],
+                       date.today(), PASSWORD)
+    erik = next(p["link"] for p in demo["patients"] if p["name"] == "Erik Madsen")
+    pages += [f"{base}/progress", f"{erik}/progress"]  # none yet; charts, worse and an alarm
     context = browser.new_context(**PHONE)
     for url in pages:
         page = context.new_page()  # a page per URL, so each has its own response log
