@@ -45,7 +45,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_features(app: Flask) -> None:
-    from . import api, cli, education, exercises, monitoring, privacy, webhooks, worker
+    from . import api, cli, education, exercises, monitoring, privacy, risk, webhooks, worker
     from .clinician import bp as clinician_bp
     from .privacy import cli as privacy_cli
     from .questionnaires import bp as questionnaires_bp
@@ -59,6 +59,7 @@ def _register_features(app: Flask) -> None:
     webhooks.init_app(app)
     education.init_app(app)
     exercises.init_app(app)
+    risk.init_app(app)
     privacy.init_app(app)
     cli.init_app(app)
     privacy_cli.init_app(app)

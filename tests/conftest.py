@@ -138,7 +138,8 @@ ACTIVITIES = ("Gå en tur", "Cykle", "Bære indkøb")  # the PSFS asks for at le
 
 def _fill(form) -> dict:
     """Valid answers for any questionnaire form, read from the form itself: "no" where it is
-    offered, else the first option; the first three text boxes get an activity each."""
+    offered, else the first option; a number field 0; the first three text boxes get an
+    activity each."""
     data, texts = {}, 0
     for field in form.find_all(["input", "textarea", "select"]):
         name, kind = field.get("name"), field.get("type", "text")
@@ -151,6 +152,8 @@ def _fill(form) -> dict:
                 data[name] = field.get("value")
         elif field.name == "select":
             data[name] = field.find("option").get("value")
+        elif field.get("inputmode") == "numeric":
+            data[name] = "0"
         elif texts < len(ACTIVITIES):
             data[name], texts = ACTIVITIES[texts], texts + 1
     return data
