@@ -76,6 +76,9 @@ def english(element: dict, key: str) -> str:
 
 
 INSTRUMENTS = list(INSTRUMENT_KINDS)
+# The instruments whose answers carry points (risk has no score; the GPE is an answer, not
+# points to add up), and the safety check.
+SCORED = ["odi", "ndi", "nprs", "psfs", "safety"]
 
 
 @pytest.mark.parametrize("instrument", INSTRUMENTS)
@@ -124,7 +127,7 @@ def test_sections_offer_scored_radio_buttons_and_an_explicit_not_applicable(cont
 
 
 def test_every_scored_answer_option_carries_its_ordinal_value(content):
-    for instrument in INSTRUMENTS:
+    for instrument in SCORED:
         resource = questionnaire(SETTINGS, content.translations(instrument))
         for item in walk(resource["item"]):
             for option in item.get("answerOption", []):
@@ -137,7 +140,7 @@ def test_every_scored_answer_option_carries_its_ordinal_value(content):
 
 def test_only_the_odi_carries_a_loinc_panel_code(content):
     found = {i: questionnaire(SETTINGS, content.translations(i)).get("code")
-             for i in INSTRUMENTS}
+             for i in SCORED}
     assert found == {"odi": [{"system": codes.LOINC, "code": "97908-8"}], "ndi": None,
                      "nprs": None, "psfs": None, "safety": None}
 
@@ -266,7 +269,7 @@ def test_the_gpe_is_a_coded_answer_and_a_coded_observation(db, content, consente
                if "/gpe|" in r["questionnaire"])
     answer = gpe["item"][0]["answer"][0]["valueCoding"]
     assert (answer["system"], answer["code"], answer["display"]) == \
-        (f"{BASE}/CodeSystem/gpe-answers", "2", "Better")
+        (f"{BASE}/CodeSystem/gpe-answers", "2", "Bedre")  # Danish first, English as translation
     obs = next(o for o in of_type(bundle, "Observation")
                if codings(o["code"])[f"{BASE}/CodeSystem/scores"] == "gpe")
     assert "valueQuantity" not in obs
@@ -493,4 +496,5 @@ def test_the_demo_answers_name_real_versions_in_the_patients_language_at_real_ti
     bundle = export_bundle(SETTINGS, content, fhir_db.list_submissions(db, content=content),
                            "2026-01-01T00:00:00+00:00")
     check_bundle(bundle)
-    assert len(of_type(bundle, "Questionnaire")) == len(INSTRUMENT_KINDS)  # every version the demo used is today's
+    # every version the demo used is today's
+    assert len(of_type(bundle, "Questionnaire")) == len(INSTRUMENT_KINDS)

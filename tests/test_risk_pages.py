@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import GPE_ANSWERS, RISK_ANSWERS
+from helpers import GPE_ANSWERS, RISK_ANSWERS
 
 from patientapp.accounts import save_clinician
 from patientapp.clinician.overview import gpe_shares
