@@ -164,6 +164,19 @@ def is_outcome(response, status: int) -> dict:
     return body
 
 
+def api_error(response, status: int) -> dict:
+    """An /api/v1 error in the format its route family owes: an OperationOutcome under
+    /api/v1/fhir/, problem details elsewhere; either way as ``detail``, ``errors`` (field and
+    detail) and ``parameter``, so one test reads both."""
+    if not response.request.path.startswith("/api/v1/fhir/"):
+        return is_problem(response, status)
+    issues = is_outcome(response, status)["issue"]
+    errors = [{"field": (issue.get("expression") or [None])[0], "detail": issue["diagnostics"]}
+              for issue in issues]
+    return {"detail": " ".join(error["detail"] for error in errors), "errors": errors,
+            "parameter": errors[0]["field"]}
+
+
 def is_problem(response, status: int) -> dict:
     assert response.status_code == status
     assert response.mimetype == "application/problem+json"

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from helpers import is_problem, sign_in_as
+from helpers import api_error, sign_in_as
 
 from patientapp.accounts import save_clinic
 from patientapp.api import queries as api_db
@@ -104,7 +104,7 @@ def test_two_follow_ups_with_one_code_go_to_the_nearest_and_then_the_other(put, 
     now = visits(db, course_id)
     assert (now["followup-3m"], now["followup-9m"]) == (three.isoformat(), nine.isoformat())
     # A third 0268 appointment fits neither.
-    body = is_problem(put("f-extra", appointment("0268", nine)), 422)
+    body = api_error(put("f-extra", appointment("0268", nine)), 422)
     assert "fits no timepoint" in body["errors"][0]["detail"]
 
 
@@ -179,7 +179,7 @@ def test_an_appointment_not_yet_booked_changes_nothing(put, db, course, status):
 
 def test_an_unknown_code_is_422_naming_the_pathways_codes(put, db, course):
     course_id = course()
-    body = is_problem(put("x", appointment("0267", FIRST)), 422)  # a code of another pathway
+    body = api_error(put("x", appointment("0267", FIRST)), 422)  # a code of another pathway
     [error] = body["errors"]
     assert error["field"] == "serviceType"
     assert "0267" in error["detail"] and "0241, 0243, 0244, 0245" in error["detail"]
@@ -189,7 +189,7 @@ def test_an_unknown_code_is_422_naming_the_pathways_codes(put, db, course):
 
 def test_a_patient_with_no_course_is_422(put, db, course):
     course()
-    body = is_problem(put("x", appointment("0241", FIRST, ref="BK-404")), 422)
+    body = api_error(put("x", appointment("0241", FIRST, ref="BK-404")), 422)
     assert body["errors"][0]["field"] == "participant" and "BK-404" in body["errors"][0]["detail"]
 
 
@@ -198,7 +198,7 @@ def test_an_appointment_for_another_clinics_patient_finds_no_course(put, db, con
     foreign = courses.enrol(db, courses.NewPatient(other, "Fremmed"),
                             content.pathway("lumbar-radiculopathy"), FIRST, external_id="BK-1")
     before = visits(db, foreign)
-    assert is_problem(put("x", appointment("0243", FIRST + timedelta(days=20))), 422)
+    assert api_error(put("x", appointment("0243", FIRST + timedelta(days=20))), 422)
     assert visits(db, foreign) == before
 
 
@@ -207,13 +207,13 @@ def test_a_visit_whose_answers_are_in_cannot_move(put, db, content, course):
     course_id = course()
     submit(db, content, course_id)
     response = put("b", appointment("0241", FIRST + timedelta(days=5)))
-    assert "already been sent" in is_problem(response, 409)["detail"]
+    assert "already been sent" in api_error(response, 409)["detail"]
     assert courses.get_appointment(db, 1, "b") is None
 
 
 def test_an_appointment_before_the_first_visit_is_422(put, db, course):
     course()
-    body = is_problem(put("w2", appointment("0243", FIRST - timedelta(days=1))), 422)
+    body = api_error(put("w2", appointment("0243", FIRST - timedelta(days=1))), 422)
     assert body["errors"][0]["field"] == "start"
 
 
@@ -230,19 +230,35 @@ def test_an_appointment_before_the_first_visit_is_422(put, db, course):
 ])
 def test_malformed_appointments_are_422_naming_the_element(put, db, course, body, field):
     course()
-    found = is_problem(put("w2", body), 422)
+    found = api_error(put("w2", body), 422)
     assert field in {e["field"] for e in found["errors"]}, found
     assert list(db.query("SELECT * FROM appointments")) == []
+
+
+def test_every_problem_is_its_own_operation_outcome_issue(put, db, course):
+    """A FHIR route answers errors as FHIR: one valid R4 OperationOutcome issue per problem,
+    its expression the element, and nothing written."""
+    from fhir.resources.R4B.operationoutcome import OperationOutcome
+    course()
+    response = put("w2", appointment("02-43", FIRST, status="invented"))
+    outcome = OperationOutcome.model_validate(response.get_json())
+    assert response.status_code == 422 and response.mimetype == "application/fhir+json"
+    assert {issue.expression[0] for issue in outcome.issue} == {"serviceType", "status"}
+    assert {issue.code for issue in outcome.issue} == {"processing"}
+    assert all(issue.diagnostics for issue in outcome.issue)
+    assert list(db.query("SELECT * FROM appointments")) == []
+    missing_key = put("w2", appointment("0243", FIRST), key="pa_not-a-key")
+    assert OperationOutcome.model_validate(missing_key.get_json()).issue[0].code == "login"
 
 
 def test_a_read_key_cannot_send_appointments(put, db, clinic_id, course):
     course()
     read = api_db.save_api_key(db, clinic_id, "Journal", None)[1]
-    assert is_problem(put("w2", appointment("0243", FIRST), key=read), 403)
+    assert api_error(put("w2", appointment("0243", FIRST), key=read), 403)
 
 
 def test_a_malformed_id_is_400(put, course):
-    assert is_problem(put("a" * 65, appointment("0243", FIRST)), 400)["parameter"] == "id"
+    assert api_error(put("a" * 65, appointment("0243", FIRST)), 400)["parameter"] == "id"
 
 
 # --- the pure choice --------------------------------------------------------------------------
@@ -375,7 +391,7 @@ def test_the_other_entry_code_is_422_naming_the_one_the_course_started_with(
         put, db, entry_course, pathway, started, sent):
     course_id = entry_course(pathway, started)
     before = visits(db, course_id)
-    [error] = is_problem(put("a", appointment(sent, FIRST)), 422)["errors"]
+    [error] = api_error(put("a", appointment(sent, FIRST)), 422)["errors"]
     course_code = courses.get_course(db, course_id)["entry_code"]
     assert error["field"] == "serviceType" and sent in error["detail"]
     assert f"started with {course_code}" in error["detail"]
@@ -398,6 +414,6 @@ def test_0110_is_422_where_no_visit_falls_on_the_first_consultation(put, db, ent
                                                                       pathway):
     course_id = entry_course(pathway, None)
     before = visits(db, course_id)
-    [error] = is_problem(put("first", appointment("0110", FIRST)), 422)["errors"]
+    [error] = api_error(put("first", appointment("0110", FIRST)), 422)["errors"]
     assert error["field"] == "serviceType" and "0110" in error["detail"]
     assert visits(db, course_id) == before

@@ -107,8 +107,9 @@ def test_the_route_answers_whom_it_should_and_refuses_the_rest(world, endpoint, 
         assert wrong.status_code == 401
     elif access == API_KEY:
         refused = _open(world, "anonymous", rule, method)
-        # FHIR read routes answer a FHIR OperationOutcome, the rest problem details.
-        fhir = rule.rule.startswith("/api/v1/fhir/") and method == "GET"
+        # FHIR routes (reads and the Appointment write) answer a FHIR OperationOutcome, the
+        # rest problem details.
+        fhir = rule.rule.startswith("/api/v1/fhir/")
         assert refused.status_code == 401 and refused.mimetype == (
             "application/fhir+json" if fhir else "application/problem+json")
         if fhir:

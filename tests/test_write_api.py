@@ -8,7 +8,7 @@ import json
 from datetime import date, timedelta
 
 import pytest
-from helpers import is_problem, sign_in_as
+from helpers import api_error, is_problem, sign_in_as
 
 from patientapp.accounts import save_clinic
 from patientapp.api import openapi
@@ -86,7 +86,7 @@ def test_a_read_key_gets_403_on_every_write_and_nothing_changes(call, db, read_k
                                                                 method, url, body):
     before = list(db.query("SELECT * FROM courses")), list(db.query("SELECT * FROM patients"))
     response = call(method, url.format(id=course["id"]), body, key=read_key)
-    assert "only read" in is_problem(response, 403)["detail"]
+    assert "only read" in api_error(response, 403)["detail"]
     assert before == (list(db.query("SELECT * FROM courses")),
                       list(db.query("SELECT * FROM patients")))
     assert audited(db, "api-denied-write")

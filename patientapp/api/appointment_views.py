@@ -4,10 +4,10 @@ The Appointment's service code picks the course's timepoint (fhir/appointments.p
 participant the course (by ``external_id``), its start the visit date. A booked one
 creates or moves the visit with the same rules as the browser (courses.move_visit); a
 cancelled or no-show one stops that timepoint's invitation until it is booked again.
-The same Appointment sent twice changes nothing. Errors are problem details like the
-rest of /api/v1 (the FHIR search routes answer problem+json too, so a client has one
-error format to read), with ``errors`` naming the FHIR element; the reason a mapping
-failed (unknown code, no course, no fitting timepoint) is 422. Only write keys come here.
+The same Appointment sent twice changes nothing. Errors are a FHIR OperationOutcome like
+every route under /api/v1/fhir/ (problems.py), one issue per problem with its
+``expression`` naming the FHIR element; the reason a mapping failed (unknown code, no
+course, no fitting timepoint) is 422. Only write keys come here.
 """
 
 from __future__ import annotations

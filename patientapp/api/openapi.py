@@ -308,7 +308,8 @@ RESPONSES = {
         "No API key, or one that is not valid.",
         {"WWW-Authenticate": {"schema": {"type": "string"},
                               "description": "Bearer realm=\"patientapp\""}}),
-    "FhirForbidden": _outcome_response("The API key has been revoked."),
+    "FhirForbidden": _outcome_response("The API key has been revoked, or (for the "
+                                       "Appointment) it is a read key."),
     "FhirTooManyRequests": _outcome_response(
         "Too many requests (per key), or too many failed attempts (per address).",
         {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}),
@@ -318,8 +319,8 @@ DESCRIPTION = """\
 Read access for a clinic's own systems. Every request needs one of the clinic's API
 keys (an admin creates them under /clinic/admin/api-keys) as `Authorization: Bearer <key>`,
 and sees only that clinic's data, and only courses whose patient consented to passing
-their answers on. Errors are RFC 7807 problem details, except on the FHIR read routes
-(GET /fhir/...), which answer a FHIR OperationOutcome. GET /fhir/metadata (the FHIR
+their answers on. Errors are RFC 7807 problem details, except on the FHIR routes
+(/fhir/...), which answer a FHIR OperationOutcome. GET /fhir/metadata (the FHIR
 CapabilityStatement) needs no key. Requests are limited per key and failed attempts per
 address (429 with Retry-After)."""
 
@@ -487,6 +488,13 @@ def appointment_paths() -> dict:
                     "an Appointment cannot be mapped.")
     operation["responses"]["201"] = {**resource, "description": "The first time this id "
                                                                "was sent."}
+    # A FHIR route: every error is an OperationOutcome, as on the read routes.
+    operation["responses"].update({
+        **FHIR_ERRORS,
+        "409": _outcome_response("The course has ended, or the visit's answers are in."),
+        "422": _outcome_response("The Appointment is not right or cannot be mapped: one issue "
+                                 "per problem, its expression naming the element. Nothing "
+                                 "was written.")})
     return {"/fhir/Appointment/{appointment_id}": {"put": operation}}
 
 

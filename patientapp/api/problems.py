@@ -1,6 +1,6 @@
 """Error responses of the API: RFC 7807 problem details (application/problem+json), and on
-the FHIR read routes a FHIR OperationOutcome (application/fhir+json), which is what a FHIR
-client reads.
+every FHIR route (under /api/v1/fhir/, reads and the Appointment PUT alike) a FHIR
+OperationOutcome (application/fhir+json), which is what a FHIR client reads.
 
 They are for the programmers of the clinic's system, so they are in English.
 """
@@ -17,17 +17,16 @@ from ..fhir.server import operation_outcome
 MEDIA_TYPE = "application/problem+json"
 FHIR_JSON = "application/fhir+json"
 FHIR_PREFIX = "/api/v1/fhir/"
-# The Appointment route (a write) keeps problem details like the rest of the write API.
-FHIR_READING = ("GET", "HEAD")
 
 
-def on_fhir_read_route() -> bool:
-    return has_request_context() and request.path.startswith(FHIR_PREFIX) and \
-        request.method in FHIR_READING
+def on_fhir_route() -> bool:
+    return has_request_context() and request.path.startswith(FHIR_PREFIX)
 
 
 def _outcome(status: int, detail: str, headers: dict | None, extra: dict) -> Response:
-    body = operation_outcome(status, detail, extra.get("parameter"))
+    # Problems naming fields (``errors``) become one issue each, with the element as expression.
+    issues = [(error["field"], error["detail"]) for error in extra.get("errors", [])]
+    body = operation_outcome(status, detail, extra.get("parameter"), issues or None)
     response = current_app.response_class(json.dumps(body, ensure_ascii=False),
                                           status=status, mimetype=FHIR_JSON)
     response.headers.update(headers or {})
@@ -37,7 +36,7 @@ TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not f
 
 
 def problem(status: int, detail: str, headers: dict | None = None, **extra) -> Response:
-    if on_fhir_read_route():
+    if on_fhir_route():
         return _outcome(status, detail, headers, extra)
     response = jsonify({"type": "about:blank", "title": TITLES.get(status, "Error"),
                         "status": status, "detail": detail, **extra})
