@@ -192,6 +192,25 @@ class SmtpInbox:
         return "250 Message accepted for delivery"
 
 
+class MailRecorder:
+    """An e-mail backend that keeps what it is given."""
+
+    def __init__(self):
+        self.sent = []
+
+    def send(self, message):
+        self.sent.append(message)
+
+
+@pytest.fixture
+def mailbox(monkeypatch):
+    """Every e-mail the app sends (through the configured backend), kept in ``.sent``."""
+    recorder = MailRecorder()
+    monkeypatch.setattr("patientapp.notifications.backends.email_from_config",
+                        lambda config: recorder)
+    return recorder
+
+
 @pytest.fixture
 def smtp_server():
     """(port, inbox) of an SMTP server (aiosmtpd) listening on loopback for one test."""

@@ -268,6 +268,12 @@ def test_deactivated_clinician_is_signed_out(signed_in, app, db):
     assert second.get("/clinic/").status_code == 302
 
 
+def test_an_admin_cannot_deactivate_another_clinics_clinician(signed_in, db, other_clinic_course):
+    other = next(db.query("SELECT id FROM clinicians WHERE email = 'other@clinic.example'"))
+    assert signed_in.post(f"/clinic/admin/clinicians/{other['id']}/active").status_code == 404
+    assert next(db.query("SELECT active FROM clinicians WHERE id = ?", [other["id"]]))["active"]
+
+
 def test_change_password_requires_the_current_one(signed_in):
     response = signed_in.post("/clinic/account/password", data={
         "current": "wrong", "new": "a brand new password", "repeat": "a brand new password"})

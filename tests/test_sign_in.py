@@ -68,22 +68,6 @@ def test_the_pause_ends_and_the_right_password_works_again(app, account, monkeyp
     assert _post(app, KNOWN, PASSWORD).status_code == 302
 
 
-class Recorder:
-    def __init__(self):
-        self.sent = []
-
-    def send(self, message):
-        self.sent.append(message)
-
-
-@pytest.fixture
-def mailbox(monkeypatch):
-    recorder = Recorder()
-    monkeypatch.setattr("patientapp.notifications.backends.email_from_config",
-                        lambda config: recorder)
-    return recorder
-
-
 def test_the_account_holder_is_told_by_e_mail(app, db, account, mailbox):
     db.execute("UPDATE clinicians SET language = 'en'")
     for n in range(4):

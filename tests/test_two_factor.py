@@ -45,22 +45,6 @@ def people(db, clinic_id):
     return ids
 
 
-class Recorder:
-    def __init__(self):
-        self.sent = []
-
-    def send(self, message):
-        self.sent.append(message)
-
-
-@pytest.fixture
-def mailbox(monkeypatch):
-    recorder = Recorder()
-    monkeypatch.setattr("patientapp.notifications.backends.email_from_config",
-                        lambda config: recorder)
-    return recorder
-
-
 def english(client):
     with client.raw.session_transaction() as cookie:
         cookie["lang"] = "en"

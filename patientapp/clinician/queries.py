@@ -149,10 +149,19 @@ def list_audit(db: Database, clinic_id: int, limit: int = 200, offset: int = 0) 
         [clinic_id, limit, offset]))
 
 
+CLINICIAN_COLUMNS = ("SELECT id, email, name, role, active, language, last_login_at,"
+                     " locked_until, totp_secret IS NOT NULL AS two_factor FROM clinicians")
+
+
 def list_clinicians(db: Database, clinic_id: int) -> list[dict]:
-    return list(db.query("SELECT id, email, name, role, active, language, last_login_at,"
-                         " locked_until, totp_secret IS NOT NULL AS two_factor"
-                         " FROM clinicians WHERE clinic_id = ? ORDER BY name", [clinic_id]))
+    return list(db.query(f"{CLINICIAN_COLUMNS} WHERE clinic_id = ? ORDER BY name",
+                         [clinic_id]))
+
+
+def get_clinic_clinician(db: Database, clinic_id: int, clinician_id: int) -> dict | None:
+    """The account, if it is one of this clinic's (an admin never reaches another clinic's)."""
+    return next(db.query(f"{CLINICIAN_COLUMNS} WHERE clinic_id = ? AND id = ?",
+                         [clinic_id, clinician_id]), None)
 
 
 def set_clinician_active(db: Database, clinician_id: int, active: bool) -> None:

@@ -285,8 +285,7 @@ def manage_clinicians():
 @admin_only
 def set_clinician_active(clinician_id: int):
     db = get_db()
-    target = next((c for c in clinic_db.list_clinicians(db, g.clinician["clinic_id"])
-                   if c["id"] == clinician_id), None)
+    target = clinic_db.get_clinic_clinician(db, g.clinician["clinic_id"], clinician_id)
     if target is None:
         abort(404)
     if clinician_id == g.clinician["id"]:
