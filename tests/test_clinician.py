@@ -7,8 +7,10 @@ from datetime import date, timedelta
 
 import pytest
 from bs4 import BeautifulSoup
+from helpers import submit
 
 from patientapp.accounts import save_clinic, save_clinician
+from patientapp.content import SECTION_IDS
 from patientapp.courses import queries as courses
 from patientapp.demo import DEMO_PATIENTS, create_demo
 
@@ -137,6 +139,22 @@ def test_scores_are_written_the_local_way(signed_in, db):
     english = signed_in.get(f"/clinic/courses/{course_id}").page
     psfs = english.select_one("#scores-psfs").find_parent("section").text
     assert "7.0" in psfs and "(+4.0)" in psfs and "7,0" not in psfs
+
+
+def test_an_invalid_score_says_why_in_the_pages_language(signed_in, db, content):
+    clinic = next(db.query("SELECT id FROM clinics"))["id"]
+    course_id = courses.enrol(db, courses.NewPatient(clinic, "Ny Patient"),
+                              content.pathway("primary-low-back-pain"), date.today())
+    odi = dict.fromkeys(SECTION_IDS["odi"][2:], 2)  # two sections left out: no valid score
+    submit(db, content, course_id, odi=odi)
+    danish = signed_in.get(f"/clinic/courses/{course_id}").page
+    odi_section = danish.select_one("#scores-odi").find_parent("section").text
+    assert "8 af 10 afsnit besvaret; en score kræver 9." in odi_section
+    assert "unanswered" not in odi_section
+    signed_in.post("/language", data={"language": "en"})
+    english = signed_in.get(f"/clinic/courses/{course_id}").page
+    assert "8 of 10 sections answered; a score needs 9." in \
+        english.select_one("#scores-odi").find_parent("section").text
 
 
 def test_acknowledging_an_alert_records_who_and_when(signed_in, db):

@@ -21,7 +21,13 @@ class Point:
     value: float | None
     valid: bool
     band: str | None = None
-    reason: str | None = None
+    reason: str | None = None  # why it is not valid, in English (API and FHIR carry it)
+    answered: int | None = None  # sections answered, where the instrument has sections
+
+    @property
+    def sections(self) -> tuple[int, int]:
+        """(sections in all, sections a valid score needs), for saying why in words."""
+        return scoring.SECTION_COUNT, scoring.SECTION_COUNT - scoring.MAX_MISSING_SECTIONS
 
 
 @dataclass
@@ -80,7 +86,8 @@ def build_series(score_rows: list[dict], psfs_baseline: dict[int, float | None],
         if key == ("psfs", "") and row["timepoint_id"] in psfs_baseline:
             value = psfs_baseline[row["timepoint_id"]]
             valid = value is not None
-        point = Point(row["timepoint"], row["position"], value, valid, row["band"], row["reason"])
+        point = Point(row["timepoint"], row["position"], value, valid, row["band"], row["reason"],
+                      row.get("answered"))
         series.setdefault(key, Series(*key, pathway=pathway)).points.append(point)
     order = {"odi": 0, "ndi": 1, "nprs": 2, "psfs": 3}
     return sorted(series.values(), key=lambda s: (order.get(s.instrument, 9), s.item != "",
