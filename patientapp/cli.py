@@ -24,7 +24,7 @@ from .i18n import compile_catalogs
 from .monitoring.checkconfig import check_command
 from .notifications.commands import send_due_command
 from .queries import list_score_rows
-from .timeutil import today
+from .timeutil import since_day, today
 from .webhooks.commands import deliver_command, queue_webhooks_command
 
 
@@ -55,12 +55,11 @@ def demo_command(as_json: bool, password: str | None) -> None:
 
 @click.command("export-csv")
 @click.option("--since", type=Day(), default=None,
-              help="Only scores submitted on or after this date (YYYY-MM-DD).")
+              help="Only scores submitted on or after this day, in clinic time (YYYY-MM-DD).")
 @with_appcontext
 def export_csv_command(since: date | None) -> None:
     """Write one CSV row per score to standard output (no names or contact details)."""
-    since = since.isoformat() if since else None
-    write_csv(list_score_rows(get_db(), since=since), sys.stdout)
+    write_csv(list_score_rows(get_db(), since=since_day(since)), sys.stdout)
 
 
 PASSWORD_PROBLEMS = {

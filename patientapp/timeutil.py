@@ -78,6 +78,14 @@ def start_of_day(day: date) -> datetime:
     return datetime.combine(day, time(0), clinic_tz()).astimezone(UTC)
 
 
+def since_day(day: date | None) -> str | None:
+    """The stored-timestamp bound for "on or after ``day``": its first moment in clinic time.
+
+    Every ``--since`` and ``since=`` of the app means a day as the clinic lives it.
+    """
+    return iso(start_of_day(day)) if day else None
+
+
 def end_of_day(day: date) -> datetime:
     """The first moment after ``day`` in the clinic's time zone, in UTC."""
     return start_of_day(day + timedelta(days=1))

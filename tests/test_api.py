@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from datetime import timedelta
 from urllib.parse import quote
@@ -191,6 +192,27 @@ def test_scores_have_the_csv_columns_and_values(api, runner, db, data, clinic_id
             {k: v for k, v in line.items() if k not in ("value", "valid")}
         assert line["value"] == ("" if row["value"] is None else repr(row["value"]))
         assert line["valid"] == str(row["valid"]).lower()
+
+
+@pytest.mark.parametrize("read", ["api", "export-csv", "export-fhir"])
+def test_since_is_a_day_in_clinic_time_everywhere(api, runner, db, content, enrol, read):
+    """Submitted at 00:30 Copenhagen time on 2 March (23:30 UTC on 1 March): a day's
+    export or search from 2 March has it, from 3 March does not; the same for every way in."""
+    course_id = enrol(pathway="primary-low-back-pain", consent="given")[0]
+    submit(db, content, course_id)
+    db.execute("UPDATE timepoints SET submitted_at = '2026-03-01T23:30:00+00:00'"
+               " WHERE submitted_at IS NOT NULL")
+
+    def found(day: str) -> int:
+        if read == "api":
+            return api(f"/api/v1/scores?since={day}").get_json()["total"]
+        output = runner.invoke(args=[read, "--since", day]).output
+        if read == "export-csv":
+            return len(list(csv.DictReader(io.StringIO(output))))
+        return len([e for e in json.loads(output)["entry"]
+                    if e["resource"]["resourceType"] == "QuestionnaireResponse"])
+    assert found("2026-03-02") > 0
+    assert found("2026-03-03") == 0
 
 
 def test_scores_since_a_date(api, data):

@@ -3,10 +3,13 @@ handlers of the whole API. The FHIR routes are in ``fhir_views``."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, current_app, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..db import get_db
+from ..timeutil import since_day
 from ..web.access import public
 from . import bp, openapi, queries, search
 from .auth import audit
@@ -84,7 +87,8 @@ def list_scores():
     _parameters("since", "limit", "offset")
     since = search.day("since", request.args.get("since"))
     limit, offset = _page()
-    rows = queries.list_scores(get_db(), _clinic(), since=since)
+    rows = queries.list_scores(get_db(), _clinic(),
+                               since=since_day(date.fromisoformat(since)) if since else None)
     audit("api-list-scores", detail=since or "")
     return {"items": rows[offset:offset + limit], "limit": limit, "offset": offset,
             "total": len(rows)}

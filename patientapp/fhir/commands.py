@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 
 from ..checks import Day
 from ..db import get_db, now
+from ..timeutil import since_day
 from . import queries
 from .bundles import export_bundle, to_json
 from .resources import FhirSettings
@@ -17,15 +18,16 @@ from .resources import FhirSettings
 
 @click.command("export-fhir")
 @click.option("--since", type=Day(), default=None,
-              help="Only questionnaires submitted on or after this date (YYYY-MM-DD).")
+              help="Only questionnaires submitted on or after this day, in clinic time "
+                   "(YYYY-MM-DD).")
 @with_appcontext
 def export_fhir_command(since: date | None) -> None:
     """Write a FHIR R4 Bundle (type collection) as JSON: every questionnaire version in use
     (today's and each one a response was answered on), patients (pseudonyms only),
     responses, scores and alerts of consenting patients."""
-    since = since.isoformat() if since else None
     content = current_app.extensions["content"]
-    submissions = queries.list_submissions(get_db(), queries.SubmissionFilter(since=since),
+    submissions = queries.list_submissions(get_db(),
+                                           queries.SubmissionFilter(since=since_day(since)),
                                            content)
     bundle = export_bundle(FhirSettings.from_config(current_app.config), content, submissions,
                            now())
