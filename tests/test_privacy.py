@@ -7,6 +7,7 @@ import sqlite3
 from datetime import date, timedelta
 
 import pytest
+from helpers import submit
 
 from patientapp.demo import create_demo
 from patientapp.privacy.backup import backup, verify
@@ -103,6 +104,25 @@ def test_purge_expired_erases_patients_past_the_retention_period(runner, db, dem
     assert result.exit_code == 0, result.output
     assert "erased 1 patient" in result.output
     assert list(db.query("SELECT * FROM patients WHERE name = 'Dorte Hansen'")) == []
+
+
+def test_a_dry_run_counts_both_kinds_and_deletes_nothing(runner, db, demo, enrol, content):
+    course = course_of(db, "Dorte Hansen")
+    db.execute("UPDATE courses SET status = 'ended', ended_at = '2001-01-01T00:00:00+00:00'"
+               " WHERE id = ?", [course["id"]])
+    refused = enrol(consent="refused")[0]
+    submit(db, content, refused)
+    db.execute("UPDATE timepoints SET visit_date = '2001-01-01' WHERE course_id = ?"
+               " AND key = 'baseline'", [refused])
+    tables = ("patients", "responses", "scores")
+    before = {t: list(db.query(f"SELECT * FROM {t}")) for t in tables}
+    result = runner.invoke(args=["purge-expired", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "Would delete answers of 1 timepoint(s) without consent and erase 1 patient(s)" in \
+        result.output
+    assert {t: list(db.query(f"SELECT * FROM {t}")) for t in tables} == before
+    done = runner.invoke(args=["purge-expired"]).output
+    assert "answers of 1 timepoint(s) without consent and erased 1 patient(s)" in done
 
 
 def test_backup_is_consistent_and_verified(runner, app, tmp_path, demo):

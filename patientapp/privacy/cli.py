@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from ..db import get_db
 from ..timeutil import utcnow
 from .backup import backup
-from .purge import expired_patients, purge_expired
+from .purge import purge_expired, would_purge
 
 
 @click.command("purge-expired")
@@ -22,9 +22,9 @@ def purge_expired_command(dry_run: bool) -> None:
     is over, and patients whose courses all ended more than RETENTION_DAYS ago."""
     db, days, now = get_db(), int(current_app.config["RETENTION_DAYS"]), utcnow()
     if dry_run:
-        patients = expired_patients(db, days, now)
-        click.echo(f"Would erase {len(patients)} patient(s) whose courses ended over {days} "
-                   "days ago.")
+        found = would_purge(db, days, now)
+        click.echo(f"Would delete answers of {found.timepoints} timepoint(s) without consent and "
+                   f"erase {found.patients} patient(s) whose courses ended over {days} days ago.")
         return
     purged = purge_expired(db, days, now)
     click.echo(f"Deleted answers of {purged.timepoints} timepoint(s) without consent and erased "

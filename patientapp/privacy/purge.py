@@ -25,6 +25,12 @@ def expired_patients(db: Database, retention_days: int, now: datetime) -> list[i
     return queries.expired_patients(db, iso(now - timedelta(days=retention_days)))
 
 
+def would_purge(db: Database, retention_days: int, now: datetime) -> Purged:
+    """What ``purge_expired`` would delete now, deleting nothing."""
+    return Purged(len(queries.unconsented_timepoints(db, local_date(now))),
+                  len(expired_patients(db, retention_days, now)))
+
+
 def purge_expired(db: Database, retention_days: int, now: datetime) -> Purged:
     """Drop answers given without consent once their consultation is over, and erase the
     patients past the retention period; the audit log records the counts."""

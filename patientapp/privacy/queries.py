@@ -79,15 +79,19 @@ def erase_patient(db: Database, patient_id: int) -> int:
     return len(ids)
 
 
+def unconsented_timepoints(db: Database, today: date) -> list[int]:
+    """Timepoints with answers given without consent whose consultation is over."""
+    return [r["id"] for r in db.query(
+        "SELECT timepoints.id FROM timepoints JOIN courses ON courses.id ="
+        " timepoints.course_id WHERE courses.consent IN ('refused', 'withdrawn')"
+        " AND timepoints.visit_date < ? AND EXISTS (SELECT 1 FROM responses"
+        " WHERE responses.timepoint_id = timepoints.id)", [today.isoformat()])]
+
+
 def purge_unconsented(db: Database, today: date) -> int:
     """A 'no' to keeping answers: drop them once the consultation they were for is over."""
     with write_transaction(db):
-        rows = list(db.query(
-            "SELECT timepoints.id FROM timepoints JOIN courses ON courses.id ="
-            " timepoints.course_id WHERE courses.consent IN ('refused', 'withdrawn')"
-            " AND timepoints.visit_date < ? AND EXISTS (SELECT 1 FROM responses"
-            " WHERE responses.timepoint_id = timepoints.id)", [today.isoformat()]))
-        ids = [r["id"] for r in rows]
+        ids = unconsented_timepoints(db, today)
         marks = ",".join("?" * len(ids)) or "NULL"
         for table in ("scores", "responses", "alerts"):
             db.execute(f"DELETE FROM {table} WHERE timepoint_id IN ({marks})", ids)  # nosec B608
