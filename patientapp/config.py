@@ -52,6 +52,9 @@ def defaults(instance_path: str) -> dict:
         "DEMO_PASSWORD": None,  # nosec B105
         # Finished courses are erased this many days after they ended (purge-expired).
         "RETENTION_DAYS": 730,
+        # An active course ends by itself this many days after its last planned visit (its
+        # last follow-up), so that the retention period above reaches it; 0: never.
+        "AUTO_END_DAYS": 90,
         # The worker (flask worker): a verified backup a day into BACKUP_DIR (unset: no
         # backups), keeping the newest BACKUP_KEEP; a worker that stops renewing its lease
         # for WORKER_LEASE_SECONDS is taken over by the next.

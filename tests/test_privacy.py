@@ -118,11 +118,49 @@ def test_a_dry_run_counts_both_kinds_and_deletes_nothing(runner, db, demo, enrol
     before = {t: list(db.query(f"SELECT * FROM {t}")) for t in tables}
     result = runner.invoke(args=["purge-expired", "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "Would delete answers of 1 timepoint(s) without consent and erase 1 patient(s)" in \
-        result.output
+    assert "Would end 0 course(s) past their last visit, delete answers of 1 timepoint(s) " \
+        "without consent and erase 1 patient(s)" in result.output
     assert {t: list(db.query(f"SELECT * FROM {t}")) for t in tables} == before
     done = runner.invoke(args=["purge-expired"]).output
     assert "answers of 1 timepoint(s) without consent and erased 1 patient(s)" in done
+
+
+def _last_visit_days_ago(db, course_id: int, days: int) -> None:
+    """Move every visit of the course so that the last one was ``days`` days ago."""
+    last = date.fromisoformat(next(db.query(
+        "SELECT max(visit_date) AS d FROM timepoints WHERE course_id = ?", [course_id]))["d"])
+    shift = (last - (date.today() - timedelta(days=days))).days
+    for row in list(db.query("SELECT id, visit_date FROM timepoints WHERE course_id = ?",
+                             [course_id])):
+        moved = date.fromisoformat(row["visit_date"]) - timedelta(days=shift)
+        db.execute("UPDATE timepoints SET visit_date = ? WHERE id = ?",
+                   [moved.isoformat(), row["id"]])
+
+
+@pytest.mark.parametrize("days_ago, ends", [(91, True), (89, False)])
+def test_a_course_left_active_ends_after_its_last_visit(runner, app, db, enrol, days_ago, ends):
+    """Left active, a course would never reach the retention period: it ends AUTO_END_DAYS
+    (90) after its last planned visit, with an audit entry and its webhook event."""
+    course_id = enrol()[0]
+    _last_visit_days_ago(db, course_id, days_ago)
+    assert f"Would end {int(ends)} course(s)" in runner.invoke(
+        args=["purge-expired", "--dry-run"]).output
+    result = runner.invoke(args=["purge-expired"])
+    assert result.exit_code == 0 and f"Ended {int(ends)} course(s)" in result.output
+    course = next(db.query("SELECT status, ended_at FROM courses WHERE id = ?", [course_id]))
+    assert (course["status"] == "ended") == ends and bool(course["ended_at"]) == ends
+    entries = list(db.query("SELECT * FROM audit_log WHERE action = 'auto-end-course'"
+                            " AND object_id = ?", [course_id]))
+    assert len(entries) == ends and all(e["clinic_id"] for e in entries)
+
+
+def test_auto_end_can_be_switched_off(runner, app, db, enrol):
+    app.config["AUTO_END_DAYS"] = 0
+    course_id = enrol()[0]
+    _last_visit_days_ago(db, course_id, 3650)
+    assert "Ended 0 course(s)" in runner.invoke(args=["purge-expired"]).output
+    assert next(db.query("SELECT status FROM courses WHERE id = ?",
+                         [course_id]))["status"] == "active"
 
 
 def test_backup_is_consistent_and_verified(runner, app, tmp_path, demo):

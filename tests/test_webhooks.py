@@ -634,6 +634,16 @@ def test_a_course_ended_through_the_api_is_sent_once(app, db, clinic_id, course,
     assert [event_of(b) for b in delivered(app, db, receiver)] == [events.COURSE_ENDED]
 
 
+def test_a_course_that_ends_by_itself_is_sent_once(app, db, course, receiver):
+    """AUTO_END_DAYS after its last visit purge-expired ends a course left active."""
+    course_id = course()
+    long_ago = (date.today() - timedelta(days=400)).isoformat()
+    db.execute("UPDATE timepoints SET visit_date = ? WHERE course_id = ?", [long_ago, course_id])
+    for _ in range(2):
+        assert "Ended" in app.test_cli_runner().invoke(args=["purge-expired"]).output
+    assert [event_of(b) for b in delivered(app, db, receiver)] == [events.COURSE_ENDED]
+
+
 def test_a_refused_consent_holds_back_answers_but_not_status(app, db, course, receiver):
     course_id = course(consent="refused")
     with app.app_context():

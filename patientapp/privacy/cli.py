@@ -11,23 +11,27 @@ from flask.cli import with_appcontext
 from ..db import get_db
 from ..timeutil import utcnow
 from .backup import backup
-from .purge import purge_expired, would_purge
+from .purge import Retention, purge_expired, would_purge
 
 
 @click.command("purge-expired")
 @click.option("--dry-run", is_flag=True, help="Only say what would be deleted.")
 @with_appcontext
 def purge_expired_command(dry_run: bool) -> None:
-    """Delete what may no longer be kept: answers without consent once their consultation
-    is over, and patients whose courses all ended more than RETENTION_DAYS ago."""
-    db, days, now = get_db(), int(current_app.config["RETENTION_DAYS"]), utcnow()
+    """Delete what may no longer be kept: end courses left active AUTO_END_DAYS after their
+    last visit, delete answers without consent once their consultation is over, and erase
+    patients whose courses all ended more than RETENTION_DAYS ago."""
+    db, retention, now = get_db(), Retention.from_config(current_app.config), utcnow()
+    days = retention.keep_days
     if dry_run:
-        found = would_purge(db, days, now)
-        click.echo(f"Would delete answers of {found.timepoints} timepoint(s) without consent and "
-                   f"erase {found.patients} patient(s) whose courses ended over {days} days ago.")
+        found = would_purge(db, retention, now)
+        click.echo(f"Would end {found.ended} course(s) past their last visit, delete answers of "
+                   f"{found.timepoints} timepoint(s) without consent and erase "
+                   f"{found.patients} patient(s) whose courses ended over {days} days ago.")
         return
-    purged = purge_expired(db, days, now)
-    click.echo(f"Deleted answers of {purged.timepoints} timepoint(s) without consent and erased "
+    purged = purge_expired(db, retention, now)
+    click.echo(f"Ended {purged.ended} course(s) past their last visit, deleted answers of "
+               f"{purged.timepoints} timepoint(s) without consent and erased "
                f"{purged.patients} patient(s) past the retention period ({days} days).")
 
 

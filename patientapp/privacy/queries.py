@@ -100,6 +100,19 @@ def purge_unconsented(db: Database, today: date) -> int:
     return len(ids)
 
 
+def active_courses_last_visit_before(db: Database, day: date) -> list[int]:
+    """Active courses whose every planned visit is before ``day``."""
+    return [r["course_id"] for r in db.query(
+        "SELECT timepoints.course_id FROM timepoints JOIN courses ON courses.id ="
+        " timepoints.course_id WHERE courses.status = 'active' GROUP BY timepoints.course_id"
+        " HAVING max(timepoints.visit_date) < ?", [day.isoformat()])]
+
+
+def clinic_of_course(db: Database, course_id: int) -> int | None:
+    found = next(db.query("SELECT clinic_id FROM courses WHERE id = ?", [course_id]), None)
+    return found["clinic_id"] if found else None
+
+
 def expired_patients(db: Database, cutoff: str) -> list[int]:
     """Patients whose every course ended before ``cutoff`` (an ISO timestamp)."""
     return [r["patient_id"] for r in db.query(

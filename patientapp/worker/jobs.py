@@ -20,7 +20,7 @@ from sqlite_utils import Database
 from ..notifications.backends import BackendConfigError
 from ..notifications.sending import NOTHING_CONFIGURED, can_send, outlets_from_config, send_due
 from ..privacy.backup import backup_to_dir, dated_backups
-from ..privacy.purge import purge_expired
+from ..privacy.purge import Retention, purge_expired
 from ..timeutil import clinic_tz, local_date, parse_moment
 from ..webhooks.sending import deliver_due, setup_from_app
 
@@ -77,8 +77,8 @@ def _deliver(app: Flask, db: Database, now: datetime) -> Counts:
 
 
 def _purge_expired(app: Flask, db: Database, now: datetime) -> Counts:
-    purged = purge_expired(db, int(app.config["RETENTION_DAYS"]), now)
-    return {"timepoints": purged.timepoints, "patients": purged.patients}
+    purged = purge_expired(db, Retention.from_config(app.config), now)
+    return {"ended": purged.ended, "timepoints": purged.timepoints, "patients": purged.patients}
 
 
 def _backup(app: Flask, db: Database, now: datetime) -> Counts:
