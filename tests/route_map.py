@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
@@ -18,6 +18,7 @@ from bs4 import BeautifulSoup
 from patientapp import create_app
 from patientapp.accounts import save_clinician
 from patientapp.api import queries as api_db
+from patientapp.clinician import twofactor
 from patientapp.db import connect, migrate
 from patientapp.demo import create_demo
 
@@ -78,8 +79,10 @@ ACCESS: dict[str, str] = {
     **{f"api.{name}": API_KEY for name in _API},
 }
 
-# The roles that may reach each class of route, each signed in (or not) its own way.
-ROLES = {PUBLIC: ("anonymous",), PATIENT: ("patient",), CLINICIAN: ("clinician", "admin"),
+# The roles that may reach each class of route, each signed in (or not) its own way;
+# "pending" typed the right password of an account with two-factor sign-in and is on the
+# second step (the code page), so the public routes are tried in that state too.
+ROLES = {PUBLIC: ("anonymous", "pending"), PATIENT: ("patient",), CLINICIAN: ("clinician", "admin"),
          ADMIN: ("admin",), API_KEY: ("api",), METRICS: ("metrics",)}
 # Answers that are a route's designed reply, not a failure: /readyz says 503 while this
 # process should take no traffic (in the tests no worker has taken its lease).
@@ -104,6 +107,7 @@ def make_app(tmp_path, **overrides):
         "SECRET_KEY": "test-secret-key-that-is-long-enough-123",
         "PATIENT_RATE_LIMIT": 10**9, "BAD_LINK_LIMIT": 10**9, "SIGN_IN_FAILURE_LIMIT": 10**9,
         "API_RATE_LIMIT": 10**9, "API_AUTH_FAILURE_LIMIT": 10**9, "METRICS_TOKEN": METRICS_TOKEN,
+        "TWO_FACTOR_FAILURE_LIMIT": 10**9,
         **overrides})
 
 
@@ -119,12 +123,16 @@ class World:
     tokens: dict
     step_ids: dict
     forms: dict = field(default_factory=dict)  # action path -> field name -> sample values
+    pending_id: int = 0  # the account whose second sign-in step "pending" is on
 
     def client(self, role: str, language: str = "da"):
         """The role's client, with the language the next request is answered in."""
         client = self.clients[role]
         with client.session_transaction() as session:
             session.pop("_flashes", None)  # a message from the last request, in its language
+            if role == "pending":  # the step lasts minutes; a long run outlasts it
+                session["two_factor"] = {"id": self.pending_id, "next": "",
+                                         "at": datetime.now(UTC).isoformat(timespec="seconds")}
             if role != "patient":
                 session["lang"] = language
         return client
@@ -152,6 +160,9 @@ def build_world(tmp_path, content=None) -> World:
     clinic_id = next(db.query("SELECT clinic_id FROM clinicians"))["clinic_id"]
     admin_id = next(db.query("SELECT id FROM clinicians"))["id"]
     save_clinician(db, clinic_id, "plain@clinic.example", "Plain Clinician", PASSWORD)
+    pending_id = save_clinician(db, clinic_id, "2fa@clinic.example", "Two Factor", PASSWORD)
+    db.execute("UPDATE clinicians SET totp_secret = ? WHERE id = ?",
+               [twofactor.encrypt(twofactor.new_secret(), app.config["SECRET_KEY"]), pending_id])
     key = api_db.save_api_key(db, clinic_id, "Route map", None, "write")[1]
     spare_key_id = api_db.save_api_key(db, clinic_id, "Spare", None)[0]
     links = {p["name"]: p["link"].removeprefix("http://localhost/q/") for p in demo["patients"]}
@@ -171,8 +182,8 @@ def build_world(tmp_path, content=None) -> World:
     found = content.library
     module = found.modules_for("primary-low-back-pain", "da")[0]
     exercise = found.exercise("bridge", "da")
-    clients = {role: app.test_client() for role in ("anonymous", "patient", "clinician",
-                                                    "admin", "api", "metrics")}
+    clients = {role: app.test_client() for role in ("anonymous", "pending", "patient",
+                                                    "clinician", "admin", "api", "metrics")}
     for role, email in (("admin", "demo@clinic.example"), ("clinician", "plain@clinic.example")):
         response = clients[role].post("/clinic/login", data={"email": email,
                                                              "password": PASSWORD})
@@ -190,7 +201,7 @@ def build_world(tmp_path, content=None) -> World:
               "appointment_id": "route-map-1", "upload_id": upload_id, **fhir_ids}
     headers = {"api": {"Authorization": f"Bearer {key}"},
                "metrics": {"Authorization": f"Bearer {METRICS_TOKEN}"}}
-    world = World(app, clients, headers, values, tokens, step_ids)
+    world = World(app, clients, headers, values, tokens, step_ids, pending_id=pending_id)
     world.forms = crawl_forms(world)
     return world
 

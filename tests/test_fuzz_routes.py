@@ -281,8 +281,8 @@ def test_no_hostile_input_reaches_a_500_or_writes_on_a_refusal(world, database, 
 def test_every_route_is_fuzzed(world):
     fuzzed = {endpoint for endpoint, _, _ in CASES}
     assert fuzzed == {rule.endpoint for rule in world.app.url_map.iter_rules()}
-    assert {role for _, _, role in CASES} == {"anonymous", "patient", "clinician", "admin",
-                                             "api", "metrics"}
+    assert {role for _, _, role in CASES} == {"anonymous", "pending", "patient", "clinician",
+                                             "admin", "api", "metrics"}
     assert any(ACCESS[e] == API_KEY for e, _, _ in CASES)
     assert any(ACCESS[e] == PATIENT and form_fields(world, r) for e, _, _ in CASES
                for r in world.app.url_map.iter_rules() if r.endpoint == e)

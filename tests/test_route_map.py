@@ -134,3 +134,10 @@ def test_no_test_module_imports_another():
                           if name.rpartition(".")[2].startswith("test_")
                           or (name == "conftest" and path.parent == here)]
     assert offenders == []
+
+
+def test_the_pending_role_is_on_the_second_sign_in_step(world):
+    """Else the public routes would be tried as "pending" without the state it stands for."""
+    code_page = world.client("pending").get("/clinic/login/code")
+    assert code_page.status_code == 200 and 'name="code"' in code_page.get_data(as_text=True)
+    assert world.client("anonymous").get("/clinic/login/code").status_code == 302
