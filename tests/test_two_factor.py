@@ -227,6 +227,27 @@ def test_a_wrong_code_does_not_sign_in(app, client, db, people, clock):
     assert empty.status_code == 400 and "Enter the 6-digit code" in summary(empty)
 
 
+def test_a_right_password_with_a_wrong_code_tells_the_holder_once(app, client, db, people,
+                                                                  clock, mailbox):
+    """Only the second step held: the holder hears of it, once per sign-in, in their
+    language, and a right code afterwards is not reported."""
+    secret, _codes = with_two_factor(app, clock)
+    db.execute("UPDATE clinicians SET language = 'da' WHERE email = ?", [PLAIN])
+    sign_in(client, PLAIN)
+    wrong = f"{(int(code(secret, clock)) + 1) % 10**6:06d}"
+    for _ in range(3):
+        assert client.post("/clinic/login/code", data={"code": wrong}).status_code == 401
+    [message] = mailbox.sent
+    assert message.to == PLAIN and "adgangskode" in message.subject
+    assert "kender nogen din adgangskode" in message.text and wrong not in message.text
+    sign_in(client, PLAIN)  # a new sign-in: a new message on its first wrong code
+    client.post("/clinic/login/code", data={"code": wrong})
+    assert len(mailbox.sent) == 2
+    clock.advance(31)  # the next code step
+    assert client.post("/clinic/login/code", data={"code": code(secret, clock)}).status_code \
+        == 302 and len(mailbox.sent) == 2
+
+
 def test_a_code_cannot_be_used_twice(app, client, people, clock):
     secret, _codes = with_two_factor(app, clock)
     used = code(secret, clock)

@@ -1,5 +1,5 @@
-"""E-mails to an account holder: someone keeps failing to sign in as them, or their
-two-factor sign-in was reset.
+"""E-mails to an account holder: someone keeps failing to sign in as them, typed their
+password right but not the two-factor code, or their two-factor sign-in was reset.
 
 The first says how often, that the account is not locked (so the stranger gains nothing by
 trying), and what to do if it was not them. No address, time or place of the attempts:
@@ -26,6 +26,21 @@ def sign_in_alert(clinician: dict, failures: int) -> Email:
               "place are paused for 15 minutes after five wrong passwords."),
             _("If this was not you, tell your clinic's admin, and change your password after "
               "you sign in."),
+        ]
+    return _email(clinician, subject, paragraphs)
+
+
+def wrong_code_alert(clinician: dict) -> Email:
+    """The password was right and the code was not: if it was not the holder, someone
+    knows their password, and only the second step held."""
+    with force_locale(clinician["language"]):
+        subject = _("Your password was used, but not the code")
+        paragraphs = [
+            _("Someone typed the right password for your account at %(clinic)s, then a wrong "
+              "two-factor code.", clinic=clinician["clinic_name"]),
+            _("If it was you, you can ignore this message."),
+            _("If it was not you, someone knows your password: change it at once after you "
+              "sign in, and tell your clinic's admin. Two-factor sign-in kept them out."),
         ]
     return _email(clinician, subject, paragraphs)
 

@@ -82,6 +82,17 @@ def count_failure(db: Database, clinician_id: int) -> int:
     return failures
 
 
+def alert_wrong_code(db: Database, clinician_id: int) -> None:
+    """E-mail the holder once per second step: their password was right, the code wrong."""
+    from .alerts import wrong_code_alert
+
+    pending = session.get("two_factor")
+    if not isinstance(pending, dict) or pending.get("told"):
+        return
+    session["two_factor"] = {**pending, "told": True}
+    send_to_holder(wrong_code_alert(clinic_db.get_alert_recipient(db, clinician_id)))
+
+
 def alert_holder(db: Database, clinician_id: int, failures: int) -> None:
     """E-mail the account holder about the failed sign-ins."""
     from .alerts import sign_in_alert

@@ -22,6 +22,7 @@ from . import bp, forms, twofactor
 from . import queries as clinic_db
 from .auth import (
     PAUSE_WINDOW,
+    alert_wrong_code,
     check_code,
     check_second_factor,
     reset_two_factor,
@@ -74,6 +75,7 @@ def enter_code():
                             _("The code is not right. Type the code your app shows now, or "
                               "one of your recovery codes.")]
         record(db, "clinician", clinician["id"], clinician["clinic_id"], "sign-in-code-wrong")
+        alert_wrong_code(db, clinician["id"])
         return render_template("clinician/second_step.html", form=form), 401
     next_path = session["two_factor"].get("next")
     with write_transaction(db):
