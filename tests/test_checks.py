@@ -167,6 +167,16 @@ def test_an_odd_list_index_in_a_field_name_is_ignored_not_a_500(client, db, enro
     assert fingerprint(db) == before
 
 
+def test_a_multipart_part_without_a_readable_name_is_ignored_not_a_500(client, db, enrol):
+    """A part named with a bare CR reaches the form with no name at all (found by the fuzz)."""
+    _, token = enrol(consent="given", pathway="lumbar-radiculopathy")
+    before = fingerprint(db)
+    response = client.post(f"/q/{token}/step/psfs-activities", data={"\r": "Gå tur"},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400 and response.page.select_one(".error-summary")
+    assert fingerprint(db) == before
+
+
 @pytest.mark.parametrize("field, value", [("name", "Fysio\r\nBcc: victim@example.dk"),
                                           ("name", "Fysio\x00"), ("phone", "70\n10 10 10")])
 def test_a_line_break_in_the_clinic_details_is_a_clear_400(admin, db, field, value):

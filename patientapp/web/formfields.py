@@ -40,13 +40,14 @@ class IndexedList(FieldList):
     """A FieldList that reads only ASCII indices of up to three digits (``activities-0``).
 
     WTForms' own takes any ``str.isdigit()`` index and then calls ``int()``, which fails
-    for a posted ``activities-²`` (a superscript two is a digit but not a number).
+    for a posted ``activities-²`` (a superscript two is a digit but not a number). A
+    multipart part whose name cannot be read arrives with no name (None): it is skipped.
     """
 
     def _extract_indices(self, prefix, formdata):
         offset = len(prefix) + 1
         for key in formdata:
-            if key.startswith(prefix):
+            if isinstance(key, str) and key.startswith(prefix):
                 index = key[offset:].split(self._field_separator, 1)[0]
                 if INDEX.fullmatch(index):
                     yield int(index)
