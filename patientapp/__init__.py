@@ -55,6 +55,7 @@ def _register_features(app: Flask) -> None:
         monitoring,
         privacy,
         progress,
+        risk,
         webhooks,
         worker,
     )
@@ -72,6 +73,7 @@ def _register_features(app: Flask) -> None:
     education.init_app(app)
     exercises.init_app(app)
     consultation.init_app(app)
+    risk.init_app(app)
     privacy.init_app(app)
     imports.init_app(app)
     progress.init_app(app)

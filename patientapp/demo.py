@@ -34,16 +34,27 @@ BACK_BASELINE = {
     "psfs": {"activities": ["Tage strømper på", "Se en hel film", "Bære en indkøbspose"],
              "ratings": {"1": 3, "2": 4, "3": 2}},
 }
+# The risk questionnaire at baseline: on part-time sick leave, very worried, afraid to move.
+BACK_RISK = {"pain_sites": ["low_back", "hips", "legs"], "work_status": "sick_leave_part",
+             "sick_leave_days": 24, "work_strain": "somewhat", "worry": "very",
+             "movement_harm": "agree", "low_mood": "some_days", "lost_interest": "some_days",
+             "sleep": "quite_a_lot", "expectation": "unsure"}
+BACK_BASELINE["risk"] = BACK_RISK
 BACK_BETTER = {
     "odi": {"pain_intensity": 1, "personal_care": 0, "lifting": 1, "walking": 1, "sitting": 1,
             "standing": 1, "sleeping": 0, "sex_life": 1, "social_life": 1, "travelling": 1},
     "psfs": {"ratings": {"1": 7, "2": 8, "3": 6}},
+    "gpe": {"rating": 2},  # "better"; asked at the final consultation (and follow-ups)
 }
 NECK_BASELINE = {
     "ndi": {"pain_intensity": 3, "personal_care": 1, "lifting": 2, "reading": 3, "headaches": 2,
             "concentration": 2, "work": 3, "driving": "na", "sleeping": 3, "recreation": 3},
     "psfs": {"activities": ["Arbejde ved computeren", "Bære mit barn"],
              "ratings": {"1": 3, "2": 2}},
+    "risk": {"pain_sites": ["neck", "shoulders_arms"], "work_status": "working",
+             "sick_leave_days": 0, "work_strain": "no", "worry": "moderately",
+             "movement_harm": "disagree", "low_mood": "not_at_all",
+             "lost_interest": "not_at_all", "sleep": "a_little", "expectation": "likely"},
 }
 NO_ALARMS = "no"
 

@@ -19,7 +19,12 @@ NPRS_MAX = 10
 PSFS_MAX = 10
 PSFS_MAX_ACTIVITIES = 5
 
-INSTRUMENTS = ("odi", "ndi", "nprs", "psfs")
+INSTRUMENTS = ("odi", "ndi", "nprs", "psfs", "gpe")
+# The global perceived effect: the answer (1-7) is stored as it is, with its name as band.
+# It is a judgement of change in itself, so it is never compared with an earlier one.
+GPE_BANDS = ("much-better", "better", "a-little-better", "no-change", "a-little-worse",
+             "worse", "much-worse")
+GPE_IMPROVED = ("much-better", "better")  # what the clinic overview counts as improved
 
 # Direction: for these, a lower value is better. PSFS is the opposite.
 LOWER_IS_BETTER = {"odi": True, "ndi": True, "nprs": True, "psfs": False}
@@ -37,12 +42,13 @@ class Score:
 
 
 def score(instrument: str, answers) -> Score:
-    """Score ``answers`` for ``instrument`` ("odi", "ndi", "nprs" or "psfs").
+    """Score ``answers`` for ``instrument`` ("odi", "ndi", "nprs", "psfs" or "gpe").
 
     Raises ValueError for an unknown instrument or an answer that is out of range
     or not a whole number; such answers are never clipped.
     """
-    scorers = {"odi": _score_odi, "ndi": _score_ndi, "nprs": _score_nprs, "psfs": _score_psfs}
+    scorers = {"odi": _score_odi, "ndi": _score_ndi, "nprs": _score_nprs, "psfs": _score_psfs,
+               "gpe": _score_gpe}
     try:
         scorer = scorers[instrument]
     except (KeyError, TypeError):
@@ -150,6 +156,13 @@ def _score_psfs(answers) -> Score:
     return Score(sum(ratings) / len(ratings), True, None, len(ratings))
 
 
+def _score_gpe(answer) -> Score:
+    if answer is None:
+        return Score(None, False, None, 0, "no answer given")
+    value = _check_int(answer, 1, len(GPE_BANDS), "GPE")
+    return Score(float(value), True, GPE_BANDS[value - 1], 1)
+
+
 def display(value: float | None, decimals: int = 0) -> str:
     """Round for display, half up (Python's round() would round half to even)."""
     if value is None:
@@ -158,7 +171,7 @@ def display(value: float | None, decimals: int = 0) -> str:
     return str(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP))
 
 
-DISPLAY_DECIMALS = {"odi": 0, "ndi": 0, "nprs": 0, "psfs": 1}
+DISPLAY_DECIMALS = {"odi": 0, "ndi": 0, "nprs": 0, "psfs": 1, "gpe": 0}
 
 
 def display_score(instrument: str, value: float | None) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from helpers import ALERT_EMAIL, CheckingClient, free_port, sign_in_as
+from helpers import ALERT_EMAIL, CheckingClient, fill_form, free_port, sign_in_as
 from hypothesis import settings
 
 from patientapp import accounts, create_app
@@ -133,27 +133,6 @@ def enrol(db, content, clinic_id):
     return _enrol
 
 
-ACTIVITIES = ("Gå en tur", "Cykle", "Bære indkøb")  # the PSFS asks for at least 3
-
-
-def _fill(form) -> dict:
-    """Valid answers for any questionnaire form, read from the form itself: "no" where it is
-    offered, else the first option; the first three text boxes get an activity each."""
-    data, texts = {}, 0
-    for field in form.find_all(["input", "textarea", "select"]):
-        name, kind = field.get("name"), field.get("type", "text")
-        if not name or kind == "submit":
-            continue
-        if kind == "hidden":
-            data[name] = field.get("value", "")
-        elif kind in ("radio", "checkbox"):
-            if name not in data or field.get("value") == "no":
-                data[name] = field.get("value")
-        elif field.name == "select":
-            data[name] = field.find("option").get("value")
-        elif texts < len(ACTIVITIES):
-            data[name], texts = ACTIVITIES[texts], texts + 1
-    return data
 
 
 @pytest.fixture
@@ -171,7 +150,7 @@ def answer_all():
             form = next(f for f in response.page.find_all("form")
                         if not f["action"].endswith("/language"))
             posted.append(form["action"])
-            response = client.post(form["action"], data=_fill(form))
+            response = client.post(form["action"], data=fill_form(form))
             assert response.status_code in (302, 303), (form["action"], response.status_code)
             response = client.follow(response)
             if response.request.path.endswith("/done"):

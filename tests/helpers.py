@@ -101,12 +101,23 @@ def http_get(port: int, path: str, headers: dict | None = None) -> tuple[int, st
     return response.status, body
 
 
+# Stored answers of the risk questionnaire with four risk factors present (sick leave, worry,
+# fear of movement, many pain sites), and of the GPE ("better"), for helpers that save
+# answers directly.
+RISK_ANSWERS = {"pain_sites": ["neck", "low_back", "hips", "legs"],
+                "work_status": "sick_leave_part", "sick_leave_days": 20, "work_strain": "no",
+                "worry": "very", "movement_harm": "agree", "low_mood": "some_days",
+                "lost_interest": "not_at_all", "sleep": "a_little", "expectation": "likely"}
+GPE_ANSWERS = {"rating": 2}
+
+
 def answers_for(pathway, alarm: str | None, safety_items: list[dict]) -> dict:
     return {
         "nprs": {site: 6 for site in pathway.nprs_sites},
         "psfs": {"activities": FHIR_ACTIVITIES, "ratings": {"1": 3, "2": 4}},
         "odi": {**dict.fromkeys(SECTION_IDS["odi"], 2), "sex_life": "na"},
         "ndi": dict.fromkeys(SECTION_IDS["ndi"], 1),
+        "risk": RISK_ANSWERS, "gpe": GPE_ANSWERS,
         "safety": {item["id"]: "yes" if item["id"] == alarm else "no" for item in safety_items},
     }
 
@@ -194,6 +205,7 @@ def submit_timepoint(db, content, course_id, key):
     answers = {"nprs": {site: 4 for site in pathway.nprs_sites},
                "psfs": {"activities": ["Walk"], "ratings": {"1": 5}},
                "safety": {item["id"]: "no" for item in items},
+               "risk": RISK_ANSWERS, "gpe": GPE_ANSWERS,
                **{name: dict.fromkeys(SECTION_IDS[name], 1) for name in ("odi", "ndi")}}
     for instrument in [*tp["questionnaires"], "safety"]:
         answers_db.save_answers(db, tp, instrument, "da", "1", answers[instrument])
@@ -244,6 +256,11 @@ def _answer_for(step, content, pathway, odi, nprs, yes, activities, ratings):
         return {f"rating_{n}": str((ratings or [4] * count)[n - 1]) for n in range(1, count + 1)}
     if step == "safety":
         return safety_form(content, pathway, yes=yes)
+    if step == "gpe":
+        return {"answer": "2"}
+    if step.startswith("risk-"):
+        value = RISK_ANSWERS[step.removeprefix("risk-").replace("-", "_")]
+        return {"answer": value if isinstance(value, list) else str(value)}
     raise AssertionError(step)
 
 
@@ -255,3 +272,29 @@ def sign_in_as(client, db, clinic_id: int, role: str = "admin", language: str = 
     response = client.post("/clinic/login", data={"email": email, "password": PASSWORD})
     assert response.status_code == 302, response.status_code
     return client
+
+
+ACTIVITIES = ("Gå en tur", "Cykle", "Bære indkøb")  # the PSFS asks for at least 3
+
+
+def fill_form(form, activities=ACTIVITIES) -> dict:
+    """Valid answers for any questionnaire form, read from the form itself: "no" where it is
+    offered, else the first option; a number field 0; the first three text boxes get an
+    activity each."""
+    data, texts = {}, 0
+    for field in form.find_all(["input", "textarea", "select"]):
+        name, kind = field.get("name"), field.get("type", "text")
+        if not name or kind == "submit":
+            continue
+        if kind == "hidden":
+            data[name] = field.get("value", "")
+        elif kind in ("radio", "checkbox"):
+            if name not in data or field.get("value") == "no":
+                data[name] = field.get("value")
+        elif field.name == "select":
+            data[name] = field.find("option").get("value")
+        elif field.get("inputmode") == "numeric":
+            data[name] = "0"
+        elif texts < len(activities):
+            data[name], texts = activities[texts], texts + 1
+    return data

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from helpers import ALERT_EMAIL
+from helpers import ALERT_EMAIL, RISK_ANSWERS
 
 from patientapp.accounts import save_clinic, save_clinician
 from patientapp.content import load_content
@@ -292,7 +292,7 @@ def test_the_gp_summary_names_the_top_odi_band_neutrally(client, db, content, cl
     pathway = content.pathway("primary-low-back-pain")
     answers = {"odi": {section["id"]: 5 for section in odi.sections},
                "nprs": dict.fromkeys(pathway.nprs_sites, 8),
-               "psfs": {"activities": ["Gå"], "ratings": {"1": 2}}}
+               "psfs": {"activities": ["Gå"], "ratings": {"1": 2}}, "risk": RISK_ANSWERS}
     for instrument in baseline["questionnaires"]:
         answers_db.save_answers(db, baseline, instrument, "da", "1", answers[instrument])
     assert answers_db.submit(db, baseline, list(pathway.nprs_sites), [])

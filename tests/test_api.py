@@ -274,18 +274,20 @@ def searchset(response) -> dict:
 
 def test_questionnaire_responses_by_patient_and_date(api, db, data):
     everything = searchset(api("/api/v1/fhir/QuestionnaireResponse"))
-    assert everything["total"] == 3 * 4  # nprs, odi, psfs and safety, three times
+    # nprs, odi, psfs and safety, three times; the risk questionnaire at both baselines,
+    # the GPE at the final consultation
+    assert everything["total"] == 3 * 4 + 2 + 1
     patient = pseudonym(db, data["back"])
     mine = searchset(api(f"/api/v1/fhir/QuestionnaireResponse?patient=Patient/{patient}"))
-    assert mine["total"] == 8
+    assert mine["total"] == 10
     assert {e["resource"]["subject"]["reference"] for e in mine["entry"]} == {
         f"Patient/{patient}"}
     tomorrow = TODAY + timedelta(days=1)
     assert searchset(api(f"/api/v1/fhir/QuestionnaireResponse?date=ge{tomorrow}"))[
         "total"] == 0
     window = f"date=ge{TODAY - timedelta(days=1)}&date=lt{tomorrow}"
-    assert searchset(api(f"/api/v1/fhir/QuestionnaireResponse?{window}"))["total"] == 12
-    assert searchset(api(f"/api/v1/fhir/QuestionnaireResponse?date={TODAY}"))["total"] == 12
+    assert searchset(api(f"/api/v1/fhir/QuestionnaireResponse?{window}"))["total"] == 15
+    assert searchset(api(f"/api/v1/fhir/QuestionnaireResponse?date={TODAY}"))["total"] == 15
 
 
 def test_observations_by_code(api, data):

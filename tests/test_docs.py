@@ -311,6 +311,23 @@ def test_the_safety_items_in_the_docs_are_the_content_files():
         assert ("baseline only" in row[2]) == (item.get("timepoints") == ["baseline"])
 
 
+def test_the_risk_items_in_the_docs_are_the_codes():
+    from patientapp.content import RISK_ITEMS
+    rows = table_rows(SCORING, "Risk and work questionnaire")
+    documented = {r[0].strip("`"): (r[1], re.findall(r"`(\w+)`", r[2])) for r in rows}
+    assert documented == {item: (kind, list(answers))
+                          for item, (kind, answers) in RISK_ITEMS.items()}
+
+
+def test_the_risk_factors_in_the_docs_are_the_rules():
+    from patientapp.risk import rules
+    rows = table_rows(SCORING, "Risk profile")
+    assert {r[0].strip("`"): r[1] for r in rows} == rules.FACTORS
+    text = " ".join(r[2] for r in rows)
+    assert f"NPRS {rules.STRONG_PAIN} or more" in text
+    assert f"{rules.MANY_SITES} or more places" in text
+
+
 SECTION_PATHWAY = {"1.": "primary-low-back-pain", "2.": "lumbar-radiculopathy",
                    "3.": "cervical-radiculopathy"}
 
@@ -326,7 +343,7 @@ def test_the_schedule_tables_in_the_docs_are_the_pathway_files(number, pathway_i
         assert code == spec.code
         assert when.startswith(anchor if not spec.offset_days
                                else f"{anchor} + {spec.offset_days} days"), when
-        names = re.findall(r"\b(NPRS|ODI|NDI|PSFS)\b", asked)
+        names = re.findall(r"\b(NPRS|ODI|NDI|PSFS|Risk|GPE)\b", asked)
         assert [n.lower() for n in names] == list(spec.questionnaires)
         sites = re.search(r"NPRS \(([^)]*)\)", asked)
         assert sites and sites.group(1).split(", ") == list(pathway.nprs_sites)

@@ -179,7 +179,7 @@ def test_enrol_json_has_the_agreed_shape(runner, db, clinic_id):
         "send_on": (FIRST - timedelta(days=3)).isoformat(),
         "remind_on": (FIRST - timedelta(days=1)).isoformat(),
         "expires_on": (FIRST + timedelta(days=2)).isoformat(),
-        "questionnaires": ["nprs", "ndi", "psfs"], "warning": None}
+        "questionnaires": ["nprs", "ndi", "psfs", "risk"], "warning": None}
     assert [tp["key"] for tp in data["timepoints"]] == ["baseline", "week-2", "week-4", "week-8"]
 
 
@@ -379,4 +379,4 @@ def test_home_shows_upcoming_consultations_with_questionnaires_and_send_dates(cl
     assert "Questionnaires: NPRS." in upcoming[0]
     send = week2 - timedelta(days=2)
     assert f"We send the link around {send.day} {send:%B} {send.year}." in upcoming[0]
-    assert "Questionnaires: NPRS, ODI, PSFS." in upcoming[2]
+    assert "Questionnaires: NPRS, ODI, PSFS, Compared with before." in upcoming[2]

@@ -13,11 +13,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from helpers import check_bundle, submit, validate
+from helpers import RISK_ANSWERS, check_bundle, submit, validate
 
 from patientapp import create_app
 from patientapp.accounts import save_clinic
-from patientapp.content import SECTION_IDS
+from patientapp.content import INSTRUMENT_KINDS, RISK_ITEMS, SECTION_IDS
 from patientapp.courses import queries as courses
 from patientapp.db import connect, migrate, now
 from patientapp.demo import create_demo
@@ -75,7 +75,10 @@ def english(element: dict, key: str) -> str:
     return found
 
 
-INSTRUMENTS = ["odi", "ndi", "nprs", "psfs", "safety"]
+INSTRUMENTS = list(INSTRUMENT_KINDS)
+# The instruments whose answers carry points (risk has no score; the GPE is an answer, not
+# points to add up), and the safety check.
+SCORED = ["odi", "ndi", "nprs", "psfs", "safety"]
 
 
 @pytest.mark.parametrize("instrument", INSTRUMENTS)
@@ -124,7 +127,7 @@ def test_sections_offer_scored_radio_buttons_and_an_explicit_not_applicable(cont
 
 
 def test_every_scored_answer_option_carries_its_ordinal_value(content):
-    for instrument in INSTRUMENTS:
+    for instrument in SCORED:
         resource = questionnaire(SETTINGS, content.translations(instrument))
         for item in walk(resource["item"]):
             for option in item.get("answerOption", []):
@@ -137,7 +140,7 @@ def test_every_scored_answer_option_carries_its_ordinal_value(content):
 
 def test_only_the_odi_carries_a_loinc_panel_code(content):
     found = {i: questionnaire(SETTINGS, content.translations(i)).get("code")
-             for i in INSTRUMENTS}
+             for i in SCORED}
     assert found == {"odi": [{"system": codes.LOINC, "code": "97908-8"}], "ndi": None,
                      "nprs": None, "psfs": None, "safety": None}
 
@@ -162,7 +165,8 @@ def test_a_submission_bundle_is_valid_and_self_contained(db, content, consented)
     assert bundle["identifier"] == {"system": f"{BASE}/delivery", "value": "delivery-key"}
     types = [e["resource"]["resourceType"] for e in bundle["entry"]]
     assert types[0] == "Patient"
-    assert types.count("QuestionnaireResponse") == 4  # nprs, odi, psfs and the safety check
+    # nprs, odi, psfs, the risk questionnaire and the safety check
+    assert types.count("QuestionnaireResponse") == 5
     assert types.count("Flag") == 1
 
 
@@ -241,6 +245,38 @@ def test_safety_answers_are_booleans(db, content, consented):
     assert sum(answers.values()) == 1
 
 
+def test_risk_answers_are_codes_per_question_and_the_days_a_number(db, content, consented):
+    bundle = bundle_for(db, content, submit(db, content, consented()))
+    risk = next(r for r in of_type(bundle, "QuestionnaireResponse")
+                if "/risk|" in r["questionnaire"])
+    items = {i["linkId"]: i for i in risk["item"]}
+    assert list(items) == list(RISK_ITEMS)
+    sites = items["pain_sites"]["answer"]
+    assert [a["valueCoding"]["code"] for a in sites] == RISK_ANSWERS["pain_sites"]
+    assert sites[0]["valueCoding"]["system"] == f"{BASE}/CodeSystem/risk-pain-sites"
+    assert items["sick_leave_days"]["answer"] == [{"valueInteger": 20}]
+    assert items["worry"]["answer"][0]["valueCoding"]["code"] == "very"
+    assert items["worry"]["answer"][0]["valueCoding"]["display"] == "Meget bekymret"
+    # No score: the risk questionnaire has no Observation.
+    assert not [o for o in of_type(bundle, "Observation")
+                if o["derivedFrom"][0]["reference"] == f"QuestionnaireResponse/{risk['id']}"]
+
+
+def test_the_gpe_is_a_coded_answer_and_a_coded_observation(db, content, consented):
+    bundle = bundle_for(db, content, submit(db, content, consented(), key="week-8",
+                                            locale="en"))
+    gpe = next(r for r in of_type(bundle, "QuestionnaireResponse")
+               if "/gpe|" in r["questionnaire"])
+    answer = gpe["item"][0]["answer"][0]["valueCoding"]
+    assert (answer["system"], answer["code"], answer["display"]) == \
+        (f"{BASE}/CodeSystem/gpe-answers", "2", "Bedre")  # Danish first, English as translation
+    obs = next(o for o in of_type(bundle, "Observation")
+               if codings(o["code"])[f"{BASE}/CodeSystem/scores"] == "gpe")
+    assert "valueQuantity" not in obs
+    assert obs["valueCodeableConcept"]["coding"][0]["code"] == "2"
+    assert obs["valueCodeableConcept"]["text"] == "Better"
+
+
 def test_observations_have_status_category_codes_units_and_provenance(db, content, consented):
     bundle = bundle_for(db, content, submit(db, content, consented()))
     responses = {f"QuestionnaireResponse/{r['id']}": r
@@ -253,7 +289,8 @@ def test_observations_have_status_category_codes_units_and_provenance(db, conten
         assert obs["category"][0]["coding"][0]["system"] == codes.OBSERVATION_CATEGORY
         qr = responses[obs["derivedFrom"][0]["reference"]]
         assert obs["subject"] == qr["subject"] and obs["effectiveDateTime"] == qr["authored"]
-        assert ("valueQuantity" in obs) != ("dataAbsentReason" in obs)
+        values = {"valueQuantity", "valueCodeableConcept", "dataAbsentReason"} & set(obs)
+        assert len(values) == 1, obs
         found.setdefault(codings(obs["code"])[scores], []).append(obs)
     odi = found["odi-score"][0]
     assert codings(odi["code"])[codes.LOINC] == "97909-6"
@@ -348,7 +385,7 @@ def test_export_fhir_writes_one_valid_collection_bundle(runner, db, content, con
     by_url = check_bundle(bundle)
     assert bundle["type"] == "collection"
     # One Questionnaire per instrument (both languages in it): every version is today's.
-    assert len(of_type(bundle, "Questionnaire")) == 5
+    assert len(of_type(bundle, "Questionnaire")) == len(INSTRUMENT_KINDS)
     assert len(of_type(bundle, "Patient")) == 2  # the refused one is left out
     assert len(by_url) == len(bundle["entry"])  # each resource once
 
@@ -459,4 +496,5 @@ def test_the_demo_answers_name_real_versions_in_the_patients_language_at_real_ti
     bundle = export_bundle(SETTINGS, content, fhir_db.list_submissions(db, content=content),
                            "2026-01-01T00:00:00+00:00")
     check_bundle(bundle)
-    assert len(of_type(bundle, "Questionnaire")) == 5  # every version the demo used is today's
+    # every version the demo used is today's
+    assert len(of_type(bundle, "Questionnaire")) == len(INSTRUMENT_KINDS)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, FieldList, RadioField
+from wtforms import BooleanField, FieldList, RadioField, SelectMultipleField, StringField
 
-from patientapp.content import INSTRUMENT_KINDS, LOCALES
+from patientapp.content import INSTRUMENT_KINDS, LOCALES, RISK_MAX_DAYS
 from patientapp.fhir.resources import QUESTIONNAIRE_ITEMS, RESPONSE_ITEMS
 from patientapp.questionnaires import flow
 from patientapp.questionnaires.kinds import KINDS, Plan, Screen, build_steps, instrument_steps
@@ -45,11 +45,19 @@ def screen_for(content, pathway, timepoint, step, locale, answers) -> Screen:
 def sample_formdata(form, pick: int) -> MultiDict:
     """A valid submission derived from the form's own fields: choice ``pick`` of every
     radio group; in a list of text fields three named activities, or (pick -1) two, with
-    every tick box ticked (PSFS: fewer than 3 on purpose)."""
+    every tick box ticked (PSFS: fewer than 3 on purpose); of a group of tick boxes the
+    first, or (pick -1) all of them; a number field 0, or (pick -1) its largest value."""
     data = MultiDict()
     for field in form:
         if isinstance(field, RadioField):
             data[field.name] = list(field)[pick].data
+        elif isinstance(field, SelectMultipleField):
+            options = [option.data for option in field]
+            for value in options if pick == -1 else options[:1]:
+                data.add(field.name, value)
+        elif isinstance(field, StringField) and field.type == "StringField" and \
+                field.name != "csrf_token":
+            data[field.name] = str(RISK_MAX_DAYS) if pick == -1 else "0"
         elif isinstance(field, FieldList):
             named = ACTIVITIES if pick == -1 else [*ACTIVITIES, "Carry a bag"]
             for entry, text in zip(field.entries, named, strict=False):

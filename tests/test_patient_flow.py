@@ -7,7 +7,7 @@ import json
 import pytest
 from helpers import answer_everything, safety_form
 
-from patientapp.content import SECTION_IDS
+from patientapp.content import RISK_ITEMS, SECTION_IDS
 from patientapp.queries import list_score_rows
 
 ODI_EXAMPLE = [1, 5, 4, 4, 3, 0, 1, 5, 3, 4]  # docs/scoring.md: 60
@@ -90,8 +90,8 @@ def test_progress_shows_position_within_the_questionnaire(client, enrol):
     _, token = enrol(consent="given")
     page = client.get(f"/q/{token}/step/odi-3").page
     assert "ODI · 3 af 10" in " ".join(page.select_one(".progress-label").text.split())
-    # nprs back and leg + 10 odi + 2 psfs + safety
-    assert page.select_one("progress")["max"] == "15"
+    # nprs back and leg + 10 odi + 2 psfs + 10 risk + safety
+    assert page.select_one("progress")["max"] == "25"
 
 
 def test_answers_are_saved_as_the_patient_goes_and_resume_later(client, enrol):
@@ -216,7 +216,8 @@ def test_submitting_twice_creates_one_response(client, db, enrol, content):
     assert first.headers["Location"] == second.headers["Location"]
     assert scores == 5  # nprs back and leg, odi, psfs mean, psfs activity 1
     assert next(db.query("SELECT count(*) AS n FROM scores"))["n"] == scores
-    assert next(db.query("SELECT count(*) AS n FROM responses"))["n"] == 4
+    # nprs, odi, psfs, risk (no score: its answers are stored as given), safety
+    assert next(db.query("SELECT count(*) AS n FROM responses"))["n"] == 5
 
 
 def test_after_submitting_answers_can_no_longer_change(client, db, enrol, content):
@@ -244,7 +245,7 @@ def test_review_lists_every_answer_with_a_change_link(client, enrol, content):
     _, token = enrol(consent="given", language="en")
     review = answer_everything(client, token, content)
     rows = review.page.select(".summary__row")
-    assert len(rows) == 2 + 10 + 1 + 1 + len(content.questionnaire("safety", "en")
+    assert len(rows) == 2 + 10 + 1 + 1 + len(RISK_ITEMS) + len(content.questionnaire("safety", "en")
                                              .safety_items("primary-low-back-pain"))
     change = rows[3].select_one("a")["href"]
     assert change.endswith("?return=review")

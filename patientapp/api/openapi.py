@@ -8,6 +8,7 @@ schemathesis against it.
 from __future__ import annotations
 
 from ..fhir import appointments
+from ..scoring import INSTRUMENTS
 from . import search, writes
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
@@ -228,7 +229,7 @@ SCHEMAS = {
         "properties": {"course_id": {"type": "integer"}, "pathway": {"type": "string"},
                        "timepoint": {"type": "string"},
                        "instrument": {"type": "string",
-                                      "enum": ["odi", "ndi", "nprs", "psfs"]},
+                                      "enum": list(INSTRUMENTS)},
                        "item": {"type": "string",
                                 "description": "NPRS site, PSFS activity number, or empty."},
                        "value": {"type": "number", "nullable": True},

@@ -29,7 +29,8 @@ def course_context(db: Database, course: dict) -> dict:
     """Everything the patient page needs, computed once per request (no query per row)."""
     pathway = _content().pathway(course["pathway"])
     timepoints = courses.list_timepoints(db, course["id"])
-    series = report.build_series(answers_db.course_scores(db, course["id"]),
+    rows = answers_db.course_scores(db, course["id"])
+    series = report.build_series(rows,
                                  answers_db.psfs_baseline_means(db, course["id"]),
                                  course["pathway"])
     # The baseline is named after the service code the course started with (0262, 0242…).
@@ -49,6 +50,7 @@ def course_context(db: Database, course: dict) -> dict:
         "activity_series": {s.item: s for s in series if s.single_activity},
         "alerts": clinic_db.list_alerts(db, course["id"]),
         "overall": report.worst_change(series),
+        "global_effect": report.global_effect(rows),
     }
 
 

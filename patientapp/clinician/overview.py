@@ -51,3 +51,20 @@ def improvement_shares(rows: list[dict]) -> dict[str, dict[tuple[str, str], dict
 
 def outcomes(db: Database, clinic_id: int) -> dict[str, dict]:
     return improvement_shares(clinic_db.list_outcome_values(db, clinic_id))
+
+
+def gpe_shares(rows: list[dict]) -> dict[str, dict]:
+    """Per pathway: courses whose patient judged the result at the final consultation, and
+    how many said "much better" or "better"."""
+    shares: dict[str, dict] = {}
+    for row in rows:
+        entry = shares.setdefault(row["pathway"], {"courses": 0, "improved": 0})
+        entry["courses"] += 1
+        entry["improved"] += row["band"] in scoring.GPE_IMPROVED
+    for entry in shares.values():
+        entry["share"] = entry["improved"] / entry["courses"]
+    return shares
+
+
+def global_effect(db: Database, clinic_id: int) -> dict[str, dict]:
+    return gpe_shares(clinic_db.list_final_gpe(db, clinic_id))

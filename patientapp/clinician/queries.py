@@ -228,6 +228,20 @@ SELECT headline.*, courses.pathway FROM headline JOIN courses ON courses.id = he
 """
 
 
+# The patient's own judgement (GPE) at the final consultation, one row per course.
+GPE_SQL = """
+SELECT courses.pathway, scores.course_id, scores.band FROM scores
+JOIN timepoints ON timepoints.id = scores.timepoint_id
+JOIN courses ON courses.id = scores.course_id
+WHERE courses.clinic_id = ? AND scores.instrument = 'gpe' AND scores.valid = 1
+  AND timepoints.is_final = 1
+"""
+
+
+def list_final_gpe(db: Database, clinic_id: int) -> list[dict]:
+    return list(db.query(GPE_SQL, [clinic_id]))
+
+
 def list_pathway_counts(db: Database, clinic_id: int) -> list[dict]:
     return list(db.query(COUNTS_SQL, [clinic_id]))
 

@@ -81,6 +81,8 @@ def build_series(score_rows: list[dict], psfs_baseline: dict[int, float | None],
     """
     series: dict[tuple[str, str], Series] = {}
     for row in score_rows:
+        if row["instrument"] not in scoring.CHANGE_RULES:
+            continue  # the GPE judges change itself: see global_effect()
         key = (row["instrument"], row["item"])
         value, valid = row["value"], bool(row["valid"])
         if key == ("psfs", "") and row["timepoint_id"] in psfs_baseline:
@@ -107,3 +109,9 @@ def worst_change(series: list[Series]) -> str | None:
         if label in classes:
             return label
     return None
+
+
+def global_effect(score_rows: list[dict]) -> list[dict]:
+    """The patient's own judgement of change (GPE), one row per timepoint that asked it."""
+    return [{"timepoint": row["timepoint"], "band": row["band"], "value": row["value"]}
+            for row in score_rows if row["instrument"] == "gpe" and row["valid"]]

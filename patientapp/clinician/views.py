@@ -13,6 +13,7 @@ from ..courses import sections
 from ..courses.schedule import current_timepoint
 from ..db import get_db, write_transaction
 from ..notifications import addresses
+from ..risk import profile as risk_profile
 from ..timeutil import iso, utcnow
 from ..timeutil import today as clinic_today
 from ..web.access import admin_only, public
@@ -103,6 +104,7 @@ def list_patients():
     audit("view-patient-list", detail=status)
     held_back = not addresses.configured(queries.get_clinic(get_db(), g.clinician["clinic_id"]))
     return render_template("clinician/patients.html", rows=rows[:PAGE_SIZE], status=status,
+                           risk_counts=risk_profile.list_counts(get_db(), rows[:PAGE_SIZE]),
                            links_held_back=links_held_back_message() if held_back else None,
                            search=search, offset=offset, more=len(rows) > PAGE_SIZE,
                            page_size=PAGE_SIZE)
@@ -241,7 +243,8 @@ def gp_summary(course_id: int):
     # What is printed is what was saved: a note being typed is not the GP's yet.
     summary = summary_parts.build(context, sections.build(course), saved_note)
     return render_template("clinician/summary.html", course=course, form=form, clinic=clinic,
-                           summary=summary, printed_on=clinic_today(), **context), \
+                           summary=summary, printed_on=clinic_today(),
+                           risk=risk_profile.course_profile(db, course), **context), \
         400 if form.errors else 200
 
 
@@ -329,4 +332,5 @@ def show_overview():
         pathways=list(current_app.extensions["content"].pathways.values()),
         counts=overview.pathway_counts(db, clinic_id),
         rates=overview.response_rates(db, clinic_id, clinic_today().isoformat()),
-        outcomes=overview.outcomes(db, clinic_id))
+        outcomes=overview.outcomes(db, clinic_id),
+        global_effect=overview.global_effect(db, clinic_id))

@@ -5,10 +5,14 @@
 """
 
 from .instruments import (
+    ASKED_INSTRUMENTS,
+    GPE_POINTS,
     INSTRUMENT_KINDS,
     LOCALES,
     NPRS_SITES,
     PATHWAY_IDS,
+    RISK_ITEMS,
+    RISK_MAX_DAYS,
     SAFETY_LEVELS,
     SECTION_IDS,
     ContentError,
@@ -25,7 +29,8 @@ from .instruments import (
 from .library import Exercise, Library
 from .loader import Content, load_content
 
-__all__ = ["INSTRUMENT_KINDS", "LOCALES", "NPRS_SITES", "PATHWAY_IDS", "SAFETY_LEVELS",
-           "SECTION_IDS", "Content", "ContentError", "EntryCode", "Exercise", "Library",
-           "Pathway", "Questionnaire", "TimepointSpec", "load_content", "load_pathways",
+__all__ = ["ASKED_INSTRUMENTS", "GPE_POINTS", "INSTRUMENT_KINDS", "LOCALES", "NPRS_SITES",
+           "PATHWAY_IDS", "RISK_ITEMS", "RISK_MAX_DAYS", "SAFETY_LEVELS", "SECTION_IDS",
+           "Content", "ContentError", "EntryCode", "Exercise", "Library", "Pathway",
+           "Questionnaire", "TimepointSpec", "load_content", "load_pathways",
            "load_questionnaire", "load_questionnaires", "read_yaml", "require"]

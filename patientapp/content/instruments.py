@@ -25,7 +25,30 @@ SECTION_IDS = {
 NPRS_SITES = ("back", "leg", "neck", "arm")
 SAFETY_LEVELS = ("emergency", "urgent")
 INSTRUMENT_KINDS = {"odi": "sections", "ndi": "sections", "nprs": "nprs", "psfs": "psfs",
-                    "safety": "safety"}
+                    "risk": "risk", "gpe": "gpe", "safety": "safety"}
+# The questionnaires a pathway file may name at a timepoint (the safety check is always added).
+ASKED_INSTRUMENTS = ("odi", "ndi", "nprs", "psfs", "risk", "gpe")
+# The risk and work questionnaire: its items, their answer type and their answer ids, in
+# order. The ids are fixed because the risk profile's rules (courses/risk.py) read them;
+# the wording of every item and answer is the content file's.
+RISK_ITEMS = {
+    "pain_sites": ("sites", ("head", "neck", "upper_back", "low_back", "shoulders_arms",
+                             "hands", "hips", "legs", "feet")),
+    "work_status": ("choice", ("working", "sick_leave_part", "sick_leave_full", "unemployed",
+                               "student", "retired", "other")),
+    "sick_leave_days": ("days", ()),
+    "work_strain": ("choice", ("no_job", "no", "somewhat", "much")),
+    "worry": ("choice", ("not_at_all", "a_little", "moderately", "very", "extremely")),
+    "movement_harm": ("choice", ("disagree_strongly", "disagree", "unsure", "agree",
+                                 "agree_strongly")),
+    "low_mood": ("choice", ("not_at_all", "some_days", "most_days", "every_day")),
+    "lost_interest": ("choice", ("not_at_all", "some_days", "most_days", "every_day")),
+    "sleep": ("choice", ("not_at_all", "a_little", "quite_a_lot", "very_much")),
+    "expectation": ("choice", ("very_likely", "likely", "unsure", "unlikely",
+                               "very_unlikely")),
+}
+RISK_MAX_DAYS = 92  # "the last 3 months": at most 92 days
+GPE_POINTS = 7  # the global perceived effect: 1 = much better … 7 = much worse
 COMMON_FIELDS = ("title", "short_title", "version", "source", "copyright", "rendering_note",
                  "intro")
 KIND_FIELDS = {
@@ -34,6 +57,8 @@ KIND_FIELDS = {
     "psfs": ("activities_question", "activities_hint", "activity_label", "rerate_intro",
              "rating_question", "low_anchor", "high_anchor", "activity_name_label",
              "score_label"),
+    "risk": (),
+    "gpe": ("question",),
     "safety": (),
 }
 PATHWAY_IDS = ("primary-low-back-pain", "lumbar-radiculopathy", "cervical-radiculopathy")
@@ -97,6 +122,8 @@ class Questionnaire:
         Some questions (a history of cancer) only make sense once: asked again at every
         timepoint, a yes would raise the same alert over and over.
         """
+        if self.kind != "safety":
+            return []  # the risk questionnaire's items are not safety questions
         return [item for item in self.data.get("items", []) if pathway in item["pathways"]
                 and (timepoint is None or timepoint in item.get("timepoints", [timepoint]))]
 
@@ -146,8 +173,36 @@ def _check_safety(path: Path, data: dict) -> None:
             raise ContentError(path, f"item '{item_id}' names unknown pathways {sorted(unknown)}")
 
 
+def _check_risk(path: Path, data: dict) -> None:
+    items = require(path, data, "items", list)
+    ids = [i.get("id") if isinstance(i, dict) else None for i in items]
+    if ids != list(RISK_ITEMS):
+        raise ContentError(path, f"items must be, in order: {', '.join(RISK_ITEMS)}")
+    for item in items:
+        answer_type, option_ids = RISK_ITEMS[item["id"]]
+        require(path, item, "question")
+        if item.get("type") != answer_type:
+            raise ContentError(path, f"item '{item['id']}' must have type: {answer_type}")
+        if "hint" in item:
+            require(path, item, "hint")
+        options = item.get("options", [])
+        found = [o.get("id") if isinstance(o, dict) else None for o in options]
+        if found != list(option_ids):
+            raise ContentError(path, f"item '{item['id']}' needs the answers, in order: "
+                                     f"{', '.join(option_ids) or 'none'}")
+        for option in options:
+            require(path, option, "label")
+
+
+def _check_gpe(path: Path, data: dict) -> None:
+    options = require(path, data, "options", list)
+    if len(options) != GPE_POINTS or not all(isinstance(o, str) and o.strip() for o in options):
+        raise ContentError(path, f"options must be exactly {GPE_POINTS} answers, from much "
+                                 "better to much worse")
+
+
 KIND_CHECKS = {"sections": _check_sections, "nprs": _check_nprs, "safety": _check_safety,
-               "psfs": lambda path, data: None}
+               "psfs": lambda path, data: None, "risk": _check_risk, "gpe": _check_gpe}
 
 
 def load_questionnaire(path: Path) -> Questionnaire:
@@ -170,6 +225,7 @@ KIND_SHAPES = {
     "sections": lambda q: [(s["id"], "not_applicable" in s) for s in q.sections],
     "safety": lambda q: [(i["id"], i["level"], tuple(i["pathways"]),
                           tuple(i.get("timepoints", ()))) for i in q.items],
+    "gpe": lambda q: len(q.options),  # risk: the loader already fixes ids and answers
 }
 
 
@@ -267,7 +323,7 @@ def _load_timepoint(path: Path, raw: dict) -> TimepointSpec:
     if raw.get("anchor") not in ("first_visit", "final"):
         raise ContentError(path, f"timepoint '{key}': anchor must be first_visit or final")
     questionnaires = require(path, raw, "questionnaires", list)
-    if unknown := set(questionnaires) - {"odi", "ndi", "nprs", "psfs"}:
+    if unknown := set(questionnaires) - set(ASKED_INSTRUMENTS):
         raise ContentError(path, f"timepoint '{key}' names unknown questionnaires "
                                  f"{sorted(unknown)}")
     for number in ("offset_days", "send_days_before", "expires_days_after"):

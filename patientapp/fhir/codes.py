@@ -42,9 +42,15 @@ SCORE_CODES = {
     ("nprs", ""): ("nprs", "Numeric pain rating 0-10, average over the past week"),
     ("psfs", ""): ("psfs-mean", "Patient-Specific Functional Scale, mean of the activities"),
     ("psfs", "activity"): ("psfs-activity", "Patient-Specific Functional Scale, one activity"),
+    ("gpe", ""): ("gpe", "Global perceived effect, compared with before the course"),
 }
 # ODI and NDI are percentages; NPRS and PSFS are points on a 0-10 scale.
 UNITS = {"odi": "%", "ndi": "%", "nprs": "{score}", "psfs": "{score}"}
+# Scores that are an answer on a named scale: an Observation carries them as a code of the
+# project's answer code system (the same codes as the QuestionnaireResponse), with its words.
+CODED_SCORES = {"gpe": ("gpe-answers", ("Much better", "Better", "A little better",
+                                        "No change", "A little worse", "Worse",
+                                        "Much worse"))}
 
 # Body sites as text with the project's own codes: no SNOMED CT code is used that this
 # project has not verified.
@@ -63,6 +69,11 @@ ALERT_KINDS = {"alarm": "Alarm symptom reported", "worse": "Meaningfully worse s
 def system(base: str, name: str) -> str:
     """One of the project's own code systems, e.g. ``<base>/CodeSystem/scores``."""
     return f"{base}/CodeSystem/{name}"
+
+
+def risk_answers(item_id: str) -> str:
+    """The code system of one risk question's answers, e.g. ``risk-work-status``."""
+    return "risk-" + item_id.replace("_", "-")
 
 
 def version_token(version: str) -> str:

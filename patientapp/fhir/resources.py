@@ -202,8 +202,40 @@ def _safety_items(settings: FhirSettings, wording: Wording) -> list[dict]:
             for i, item in enumerate(wording[codes.BASE_LOCALE].items)]
 
 
+def _risk_option(settings: FhirSettings, wording: Wording, i: int, j: int) -> dict:
+    """One answer of risk question ``i``: its own code system per question, because the
+    same answer id (``not_at_all``) means something else in each."""
+    item = wording[codes.BASE_LOCALE].items[i]
+    return {"valueCoding": {
+        "system": codes.system(settings.base, codes.risk_answers(item["id"])),
+        "code": item["options"][j]["id"],
+        **translated("display", wording, lambda q: q.items[i]["options"][j]["label"])}}
+
+
+def _risk_items(settings: FhirSettings, wording: Wording) -> list[dict]:
+    """One item per question: pain sites may have several answers, days are a number."""
+    items = []
+    for i, item in enumerate(wording[codes.BASE_LOCALE].items):
+        found = {"linkId": item["id"],
+                 **translated("text", wording, lambda q, i=i: q.items[i]["question"]),
+                 "required": True}
+        if item["type"] == "days":
+            found["type"] = "integer"
+        else:
+            found.update(type="choice", repeats=item["type"] == "sites", answerOption=[
+                _risk_option(settings, wording, i, j) for j in range(len(item["options"]))])
+        items.append(found)
+    return items
+
+
+def _gpe_items(settings: FhirSettings, wording: Wording) -> list[dict]:
+    options = [_option(settings, wording, str(n), lambda q, n=n: q.options[n - 1], None)
+               for n in range(1, len(wording[codes.BASE_LOCALE].options) + 1)]
+    return [_choice("rating", wording, lambda q: q.question, options, True)]
+
+
 QUESTIONNAIRE_ITEMS = {"sections": _section_items, "nprs": _nprs_items, "psfs": _psfs_items,
-                       "safety": _safety_items}
+                       "risk": _risk_items, "gpe": _gpe_items, "safety": _safety_items}
 
 
 def questionnaire_id(instrument: str, version: str) -> str:
@@ -310,8 +342,27 @@ def _safety_answers(items: dict[str, dict], answers: dict, pathway: Pathway,
             for link_id, item in items.items() if answers.get(link_id) in ("yes", "no")]
 
 
+def _risk_answers(items: dict[str, dict], answers: dict, pathway: Pathway,
+                  instrument: str, total: float | None) -> list[dict]:
+    found = []
+    for link_id, item in items.items():
+        value = answers.get(link_id)
+        if item["type"] == "integer" and _is_score(value):
+            found.append(_copy(item, [{"valueInteger": value}]))
+        elif item["type"] == "choice" and value:
+            coded = [a for v in (value if isinstance(value, list) else [value])
+                     for a in _coded(item, v) or []]
+            found.append(_copy(item, coded) if coded else None)
+    return list(filter(None, found))
+
+
+def _gpe_answers(items: dict[str, dict], answers: dict, pathway: Pathway,
+                 instrument: str, total: float | None) -> list[dict]:
+    return list(filter(None, [_answered(items["rating"], answers.get("rating"))]))
+
+
 RESPONSE_ITEMS = {"sections": _section_answers, "nprs": _nprs_answers, "psfs": _psfs_answers,
-                  "safety": _safety_answers}
+                  "risk": _risk_answers, "gpe": _gpe_answers, "safety": _safety_answers}
 
 
 def questionnaire_response(settings: FhirSettings, response: dict, definition: dict,
@@ -378,7 +429,14 @@ def observation(settings: FhirSettings, score: dict, pathway: str, timepoint: st
     }
     if instrument == "nprs":
         resource["bodySite"] = _body_site(settings, item)
-    if score["valid"] and score["value"] is not None:
+    if score["valid"] and score["value"] is not None and instrument in codes.CODED_SCORES:
+        # The GPE is an answer on a named scale, not a quantity: its code and words.
+        system, displays = codes.CODED_SCORES[instrument]
+        n = int(score["value"])
+        resource["valueCodeableConcept"] = {
+            "coding": [coding(codes.system(settings.base, system), str(n), displays[n - 1])],
+            "text": displays[n - 1]}
+    elif score["valid"] and score["value"] is not None:
         resource["valueQuantity"] = _quantity(instrument, score["value"])
         resource["text"] = narrative(f"{resource['code']['text']}: "
                                      f"{display_score(instrument, score['value'])} "

@@ -47,8 +47,14 @@ def score_input(instrument: str, answers: dict, site: str | None = None,
         return [None if v == NOT_APPLICABLE else v for v in values]
     if instrument == "nprs":
         return answers.get(site)
+    if instrument == "gpe":
+        return answers.get("rating")
     if instrument == "psfs":
         ratings = answers.get("ratings") or {}
         count = len(psfs_activities(answers, fixed_activities))
         return [ratings.get(str(n)) for n in range(1, count + 1)]
     raise ValueError(f"no score for {instrument}")
+
+
+# The risk questionnaire has no score: its answers are shown as given (docs/scoring.md).
+UNSCORED = ("risk", "safety")

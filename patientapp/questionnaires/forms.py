@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField
-from wtforms.validators import Length, ValidationError
+from wtforms import BooleanField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, ValidationError
 
-from ..content import Questionnaire
+from ..content import RISK_MAX_DAYS, Questionnaire
 from ..web.formfields import IndexedList, radio, single_line, strip
 from . import flow
 
@@ -27,6 +28,10 @@ MESSAGES = {
                             max=flow.PSFS_ACTIVITY_MAX_LENGTH),
     "invalid_choice": _l("Choose one of the options shown."),
     "consent": _l("Choose yes or no."),
+    "choose_answer": _l("Choose the answer that fits you best."),
+    "choose_sites": _l("Tick at least one place where you have pain."),
+    "enter_days": _l("Write the number of days, from 0 to %(max)d. Write 0 if none.",
+                     max=RISK_MAX_DAYS),
 }
 
 ZERO_TO_TEN = [str(n) for n in range(11)]
@@ -96,3 +101,48 @@ def safety_form(items: list[dict]) -> type[FlaskForm]:
     fields = {f"item_{item['id']}": radio_choice(item["question"], choices, message)
               for item in items}
     return type("SafetyForm", (FlaskForm,), fields)
+
+
+# --- the risk and work questionnaire: one item per screen, by the item's answer type --------
+
+def _days_in_range(form, field):
+    text = field.data or ""
+    if not (text.isascii() and text.isdigit() and int(text) <= RISK_MAX_DAYS):
+        raise ValidationError(MESSAGES["enter_days"])
+
+
+def _risk_sites(item: dict):
+    return SelectMultipleField(
+        item["question"], choices=[SelectChoice(o["id"], o["label"]) for o in item["options"]],
+        validators=[InputRequired(message=MESSAGES["choose_sites"])],
+        invalid_choice_message=MESSAGES["invalid_choice"])
+
+
+def _risk_choice(item: dict):
+    return radio_choice(item["question"], [(o["id"], o["label"]) for o in item["options"]],
+                        MESSAGES["choose_answer"])
+
+
+def _risk_days(item: dict):
+    return StringField(item["question"], filters=[strip],
+                       validators=[InputRequired(message=MESSAGES["enter_days"]),
+                                   _days_in_range])
+
+
+RISK_FIELDS = {"sites": _risk_sites, "choice": _risk_choice, "days": _risk_days}
+
+
+def risk_item(questionnaire: Questionnaire, key: str) -> dict:
+    return next(item for item in questionnaire.items if item["id"] == key)
+
+
+def risk_form(questionnaire: Questionnaire, step: flow.Step) -> type[FlaskForm]:
+    item = risk_item(questionnaire, step.key)
+    return type("RiskForm", (FlaskForm,), {"answer": RISK_FIELDS[item["type"]](item)})
+
+
+def gpe_form(questionnaire: Questionnaire) -> type[FlaskForm]:
+    choices = [(str(n), text) for n, text in enumerate(questionnaire.options, start=1)]
+    return type("GpeForm", (FlaskForm,), {
+        "answer": radio_choice(questionnaire.question, choices, MESSAGES["choose_answer"]),
+    })

@@ -15,9 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 
-from ..content import INSTRUMENT_KINDS, SECTION_IDS, Questionnaire
+from ..content import INSTRUMENT_KINDS, RISK_ITEMS, SECTION_IDS, Questionnaire
 from . import flow, forms
 
 Review = list[tuple[str, str | None]]  # (question, answer text or None when unanswered)
@@ -180,6 +181,57 @@ def _safety_rows(screen: Screen) -> AnswerRows:
             for item in screen.safety_items if item["id"] in screen.answers]
 
 
+# --- the risk and work questionnaire: one item per screen; its type picks the field ---------
+
+def _risk_screens(instrument: str, plan: Plan) -> list[tuple[str, str]]:
+    return [(f"risk-{item_id.replace('_', '-')}", item_id) for item_id in RISK_ITEMS]
+
+
+def _risk_item(screen: Screen) -> dict:
+    return forms.risk_item(screen.questionnaire, screen.step.key)
+
+
+def _risk_to_form(screen: Screen) -> dict:
+    value = screen.answers.get(screen.step.key)
+    return {"answer": list(value) if isinstance(value, list) else _as_text(value)}
+
+
+def _risk_from_form(screen: Screen, form) -> dict:
+    item, raw = _risk_item(screen), form.answer.data
+    if item["type"] == "sites":  # in the content's order, whatever order was posted
+        return {item["id"]: [o["id"] for o in item["options"] if o["id"] in raw]}
+    return {item["id"]: int(raw) if item["type"] == "days" else raw}
+
+
+def risk_answer_text(item: dict, value) -> str | None:
+    """One stored risk answer in words: the answers' labels, or a number of days."""
+    if value is None:
+        return None
+    if item["type"] == "days":
+        return ngettext("%(num)d day", "%(num)d days", value)
+    labels = {o["id"]: o["label"] for o in item["options"]}
+    values = value if isinstance(value, list) else [value]
+    return ", ".join(labels.get(v, str(v)) for v in values)
+
+
+def _risk_review(screen: Screen) -> Review:
+    item = _risk_item(screen)
+    return [(item["question"], risk_answer_text(item, screen.answers.get(item["id"])))]
+
+
+def _risk_rows(screen: Screen) -> AnswerRows:
+    item = _risk_item(screen)
+    return [(item["question"], risk_answer_text(item, screen.answers.get(item["id"])) or "–",
+             None)]
+
+
+# --- the global perceived effect: one 7-point answer ------------------------------------------
+
+def _gpe_text(screen: Screen) -> str | None:
+    value = screen.answers.get("rating")
+    return screen.questionnaire.options[value - 1] if isinstance(value, int) else None
+
+
 KINDS: dict[str, StepKind] = {kind.name: kind for kind in (
     StepKind(
         "section", "sections", _section_screens,
@@ -217,6 +269,20 @@ KINDS: dict[str, StepKind] = {kind.name: kind for kind in (
         review=_safety_review,
         is_answered=lambda s: all(item["id"] in s.answers for item in s.safety_items),
         answer_rows=_safety_rows, titled=True, raises_alarms=True),
+    StepKind(
+        "risk", "risk", _risk_screens,
+        form=lambda s: forms.risk_form(s.questionnaire, s.step),
+        to_form=_risk_to_form, from_form=_risk_from_form, review=_risk_review,
+        is_answered=_single_answered, answer_rows=_risk_rows),
+    StepKind(
+        "gpe", "gpe", lambda instrument, plan: [("gpe", "rating")],
+        form=lambda s: forms.gpe_form(s.questionnaire),
+        to_form=_single_to_form,
+        from_form=lambda s, form: {"rating": int(form.answer.data)},
+        review=lambda s: [(s.questionnaire.question, _gpe_text(s))],
+        is_answered=_single_answered,
+        answer_rows=lambda s: [(s.questionnaire.question, _gpe_text(s) or "–",
+                                _as_text(s.answers.get("rating")))]),
 )}
 
 

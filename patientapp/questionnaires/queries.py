@@ -133,6 +133,8 @@ def submit(db: Database, timepoint: dict, sites: list[str], safety_items: list[d
             _patch(db, timepoint["id"], "psfs", {"activities": fixed})
         for instrument in timepoint["questionnaires"]:
             response_id = _response_id(db, timepoint["id"], instrument)
+            if instrument in flow.UNSCORED or response_id is None:
+                continue  # no score (risk), or never answered: nothing to score
             for item, result in _score_rows(instrument, answers.get(instrument, {}), sites, fixed):
                 _save_score(db, response_id, timepoint, instrument, item, result, stamp)
         db.execute("UPDATE responses SET status = 'submitted', submitted_at = ?"
@@ -159,10 +161,10 @@ def _save_activities(db: Database, course_id: int, psfs: dict, stamp: str,
                    " VALUES (?, ?, ?, ?, ?)", [course_id, position, text, int(baseline), stamp])
 
 
-def _response_id(db: Database, timepoint_id: int, instrument: str) -> int:
+def _response_id(db: Database, timepoint_id: int, instrument: str) -> int | None:
     rows = list(db.query("SELECT id FROM responses WHERE timepoint_id = ? AND instrument = ?",
                          [timepoint_id, instrument]))
-    return rows[0]["id"]
+    return rows[0]["id"] if rows else None
 
 
 def _save_score(db: Database, response_id: int, timepoint: dict, instrument: str, item: str,
@@ -186,10 +188,12 @@ def course_scores(db: Database, course_id: int) -> list[dict]:
 
 
 def _comparable(rows: list[dict]) -> dict[tuple[str, str], list[dict]]:
-    """Scores grouped by (instrument, item), excluding PSFS single activities."""
+    """Scores grouped by (instrument, item), excluding PSFS single activities and the GPE,
+    which is itself a judgement of change (it has no change rule)."""
     series: dict[tuple[str, str], list[dict]] = {}
     for row in rows:
-        if row["instrument"] == "psfs" and row["item"]:
+        if row["instrument"] == "psfs" and row["item"] or \
+                row["instrument"] not in scoring.CHANGE_RULES:
             continue
         series.setdefault((row["instrument"], row["item"]), []).append(row)
     return series

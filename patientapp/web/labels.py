@@ -22,6 +22,11 @@ LEVELS = {"emergency": _l("emergency"), "urgent": _l("urgent"), "warning": _l("w
 YES_NO = {"yes": _l("Yes"), "no": _l("No")}
 SITES = {"back": _l("back pain"), "leg": _l("leg pain"), "neck": _l("neck pain"),
          "arm": _l("arm pain")}
+# The global perceived effect, as the clinic reads the patient's answer.
+GPE = {"much-better": _l("much better"), "better": _l("better"),
+       "a-little-better": _l("a little better"), "no-change": _l("no change"),
+       "a-little-worse": _l("a little worse"), "worse": _l("worse"),
+       "much-worse": _l("much worse")}
 COURSE_STATUS = {"active": _l("active"), "ended": _l("ended")}
 
 
@@ -29,4 +34,5 @@ def init_app(app: Flask) -> None:
     app.add_template_global({
         "bands": BANDS, "changes": CHANGES, "consent": CONSENT, "alert_kinds": ALERT_KINDS,
         "levels": LEVELS, "yes_no": YES_NO, "sites": SITES, "course_status": COURSE_STATUS,
+        "gpe": GPE,
     }, "labels")

@@ -92,6 +92,26 @@ def choose(page, value: str, name: str = "answer", tap: bool = False) -> None:
     label.tap() if tap else label.click()
 
 
+def answer_risk_screens(page, go_on, tap: bool = False) -> int:
+    """Answer each screen of the risk questionnaire from what the screen offers (the first
+    tick box, a number field 0, else the first answer), going on with ``go_on(page)``.
+    Returns how many screens there were."""
+    count = 0
+    while "/step/risk-" in page.url:
+        boxes, number = page.locator("input[type=checkbox]"), page.locator("[inputmode=numeric]")
+        if boxes.count():
+            label = page.locator(f"label[for='{boxes.first.get_attribute('id')}']")
+            label.tap() if tap else label.click()
+        elif number.count():
+            number.fill("0")
+        else:
+            choose(page, page.locator("input[type=radio]").first.get_attribute("value"),
+                   tap=tap)
+        go_on(page)
+        count += 1
+    return count
+
+
 def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

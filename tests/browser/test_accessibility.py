@@ -24,6 +24,7 @@ from patientapp.demo import create_demo
 
 from .conftest import (
     PHONE,
+    answer_risk_screens,
     axe_violations,
     error_summary_problems,
     horizontal_overflow,
@@ -56,7 +57,8 @@ def site(tmp_path_factory):
 
 
 def fresh_link(site, language: str, consent: str | None = None,
-               pathway: str = "lumbar-radiculopathy", expired: bool = False) -> str:
+               pathway: str = "lumbar-radiculopathy", expired: bool = False,
+               timepoint: int = 0) -> str:
     db, content = site["db"], site["app"].extensions["content"]
     clinic = next(db.query("SELECT id FROM clinics"))["id"]
     course_id = courses.enrol(db, courses.NewPatient(clinic, f"A11y {language}",
@@ -64,7 +66,7 @@ def fresh_link(site, language: str, consent: str | None = None,
                               content.pathway(pathway), date.today() + timedelta(days=3))
     if consent:
         courses.record_consent(db, course_id, consent)
-    token = courses.create_invitation(db, courses.list_timepoints(db, course_id)[0])
+    token = courses.create_invitation(db, courses.list_timepoints(db, course_id)[timepoint])
     if expired:
         db.execute("UPDATE invitations SET expires_at = '2000-01-01T00:00:00+00:00'"
                    " WHERE course_id = ?", [course_id])
@@ -138,6 +140,10 @@ def test_every_patient_page_is_accessible(site, phone_js, axe_source, language):
     page.goto(fresh_link(site, language, expired=True))
     audit.check("link-expired")
 
+    # The final consultation's question about change since the course began.
+    page.goto(fresh_link(site, language, consent="given", timepoint=-1) + "/step/gpe")
+    audit.check("step-gpe")
+
     page.goto(fresh_link(site, language))
     audit.check("welcome")
     page.locator("button[type=submit]").click()  # no choice: error summary
@@ -165,6 +171,18 @@ def test_every_patient_page_is_accessible(site, phone_js, axe_source, language):
     audit.check("step-psfs-rate")
     audit.choose("5", "rating_1")
     audit.next()
+    audit.check("step-risk-sites")
+    audit.next()  # nothing ticked
+    audit.check("step-risk-sites-error")
+    page.locator("label[for='answer-3']").click()
+    audit.next()
+    audit.check("step-risk-choice")
+    audit.choose("sick_leave_part")
+    audit.next()
+    page.locator("[inputmode=numeric]").fill("many")
+    audit.next()
+    audit.check("step-risk-days-error")
+    answer_risk_screens(page, lambda p: audit.next())
     audit.check("step-safety")
     for radio in page.locator("input[value=no]").all():
         page.locator(f"label[for='{radio.get_attribute('id')}']").click()

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from patientapp.content import RISK_ITEMS
 from patientapp.db import connect
 
-from .conftest import PHONE, choose, enrol_link, screenshot
+from .conftest import PHONE, answer_risk_screens, choose, enrol_link, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -65,6 +66,8 @@ def test_patient_completes_an_odi(live_app, browser, language, device, javascrip
     for n in (1, 2, 3):
         choose(page, "3", f"rating_{n}", tap)
     press(page, words["next"], tap)
+    assert answer_risk_screens(page, lambda p: press(p, words["next"], tap), tap) == \
+        len(RISK_ITEMS)
     for radio in page.locator("input[value=no]").all():
         choose(page, "no", radio.get_attribute("name"), tap)
     screenshot(page, f"patient-safety-{name}")
