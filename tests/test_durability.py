@@ -21,12 +21,15 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from bs4 import BeautifulSoup
+from helpers import ACTIVITIES, fill_form
 
 from patientapp import create_app
 from patientapp.accounts import save_clinic
 from patientapp.config import PROJECT_ROOT
 from patientapp.courses import queries as courses
 from patientapp.db import connect, migrate
+from patientapp.questionnaires import flow, kinds
 
 PATIENTS = 24
 THREADS = 8
@@ -88,42 +91,54 @@ class Patient:
         conn.close()
         return response.status, response.getheader("Location") or "", text
 
-    def post_form(self, path: str, fields: dict) -> tuple[int, str]:
-        # The home page always carries a CSRF token (in its language switch), also after
-        # a submit whose response was lost to the kill.
-        status, _, page = self.request("GET", f"/q/{self.token}")
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        status, location, _ = self.request("POST", path, urlencode({**fields,
-                                                                     "csrf_token": csrf}))
-        return status, location
+    def csrf_from(self, path: str) -> str:
+        status, _, page = self.request("GET", path)
+        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
-    def run(self, steps: list[tuple[str, dict]]) -> None:
+    def post_step(self, path: str) -> tuple[int, str]:
+        """Answer one screen as its form asks (read from the page, so every kind of question
+        is answered); the submit takes the CSRF token from the home page, which always
+        carries one (in its language switch), also after a submit lost to the kill."""
+        if path.endswith("/submit"):
+            fields = {"csrf_token": self.csrf_from(f"/q/{self.token}")}
+        else:
+            status, _, page = self.request("GET", path)
+            form = BeautifulSoup(page, "html5lib").find("form", attrs={"action": path})
+            fields = fill_form(form)
+        return self.request("POST", path, urlencode(fields, doseq=True))[:2]
+
+    def run(self, steps: list[str]) -> None:
         """Post every step, retrying through a dead server until the deadline."""
         deadline = time.monotonic() + DEADLINE_SECONDS
-        for path, fields in steps:
+        for path in steps:
             while time.monotonic() < deadline:
                 try:
-                    status, location = self.post_form(path, fields)
+                    status, location = self.post_step(path)
                 except (OSError, http.client.HTTPException, AttributeError):
                     self.failures += 1
                     time.sleep(0.2)
                     continue
-                if status == 302:
+                # A submit counts only when it is accepted (not sent back to a missing answer).
+                if status == 302 and (not path.endswith("/submit")
+                                      or location.endswith("/done")):
                     self.confirmed.append(path)
                     break
                 time.sleep(0.2)
 
 
-def steps_for(token: str, safety_items: list[str]) -> list[tuple[str, dict]]:
-    base = f"/q/{token}"
-    steps = [(f"{base}/step/nprs-back", {"answer": "5"}), (f"{base}/step/nprs-leg",
-                                                          {"answer": "6"})]
-    steps += [(f"{base}/step/odi-{n}", {"answer": str(n % 6)}) for n in range(1, 11)]
-    steps += [(f"{base}/step/psfs-activities", {"activities-0": "Gå tur", "fewer": "y"}),
-              (f"{base}/step/psfs-rate", {"rating_1": "4"}),
-              (f"{base}/step/safety", {f"item_{i}": "no" for i in safety_items}),
-              (f"{base}/submit", {})]
-    return steps
+def steps_for(token: str, timepoint: dict, pathway) -> list[str]:
+    """The paths of every screen of the timepoint, as the app builds them, then the submit."""
+    screens = kinds.build_steps(timepoint["questionnaires"], list(pathway.nprs_sites),
+                                psfs_names_activities=True)
+    return [f"/q/{token}/step/{step.id}" for step in screens] + [f"/q/{token}/submit"]
+
+
+def scores_per_submission(timepoint: dict, pathway) -> int:
+    """One score per NPRS pain site, per PSFS activity named (as fill_form names them)
+    plus the PSFS mean, and one per other scored instrument; unscored ones have none."""
+    per_instrument = {"nprs": len(pathway.nprs_sites), "psfs": 1 + len(ACTIVITIES)}
+    return sum(per_instrument.get(q, 1) for q in timepoint["questionnaires"]
+               if q not in flow.UNSCORED)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs process groups")
@@ -134,20 +149,20 @@ def test_sigkill_mid_run_loses_and_duplicates_nothing(tmp_path):
     db = connect(str(database))
     migrate(db)
     clinic = save_clinic(db, "Fysio Last")
+    pathway = content.pathway("lumbar-radiculopathy")
     tokens = []
     for n in range(PATIENTS):
-        course_id = courses.enrol(db, courses.NewPatient(clinic, f"P{n}"),
-                                  content.pathway("lumbar-radiculopathy"), date.today())
+        course_id = courses.enrol(db, courses.NewPatient(clinic, f"P{n}"), pathway,
+                                  date.today())
         courses.record_consent(db, course_id, "given")
-        tokens.append(courses.create_invitation(db, courses.list_timepoints(db, course_id)[0]))
+        baseline = courses.list_timepoints(db, course_id)[0]
+        tokens.append(courses.create_invitation(db, baseline))
     db.close()
-    safety = [i["id"] for i in content.questionnaire("safety", "en")
-              .safety_items("lumbar-radiculopathy")]
 
     server = Server(database, free_port())
     server.start()
     patients = [Patient(server.port, token) for token in tokens]
-    threads = [threading.Thread(target=p.run, args=(steps_for(p.token, safety),))
+    threads = [threading.Thread(target=p.run, args=(steps_for(p.token, baseline, pathway),))
                for p in patients]
     for thread in threads[:THREADS]:
         thread.start()
@@ -170,9 +185,18 @@ def test_sigkill_mid_run_loses_and_duplicates_nothing(tmp_path):
     rows = conn.execute("SELECT t.id, count(s.id) FROM timepoints t JOIN scores s ON"
                         " s.timepoint_id = t.id WHERE t.key = 'baseline' AND"
                         " t.submitted_at IS NOT NULL GROUP BY t.id").fetchall()
-    # Per submission: NPRS back + leg, ODI, PSFS mean + 1 activity = 5 scores, never more.
-    assert len(rows) == PATIENTS and {count for _, count in rows} == {5}
-    responses = conn.execute("SELECT count(*) FROM responses WHERE status = 'submitted'")
-    assert responses.fetchone()[0] == PATIENTS * 4  # nprs, odi, psfs, safety
+    # Each submission scored exactly once: never fewer, never more.
+    assert len(rows) == PATIENTS
+    assert {count for _, count in rows} == {scores_per_submission(baseline, pathway)}
+    responses = conn.execute("SELECT instrument, count(*) FROM responses"
+                             " WHERE status = 'submitted' GROUP BY instrument").fetchall()
+    assert dict(responses) == dict.fromkeys([*baseline["questionnaires"], "safety"], PATIENTS)
+    # Every screen's answers are kept: as many answers per response as it has screens.
+    screens = kinds.build_steps(baseline["questionnaires"], list(pathway.nprs_sites), True)
+    for instrument in [*baseline["questionnaires"], "safety"]:
+        stored = conn.execute("SELECT answers FROM responses WHERE instrument = ?",
+                              [instrument]).fetchall()
+        asked = {step.key for step in screens if step.instrument == instrument}
+        assert all(asked - {""} <= set(json.loads(a)) for (a,) in stored), instrument
     odi = conn.execute("SELECT answers FROM responses WHERE instrument = 'odi'").fetchall()
     assert all(len(json.loads(a)) == 10 for (a,) in odi)

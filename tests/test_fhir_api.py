@@ -100,7 +100,9 @@ def test_metadata_is_a_capability_statement_anyone_may_read(fhir):
 
 def test_questionnaires_are_searched_read_and_counted(fhir, content):
     bundle = ok(fhir("/Questionnaire"))
-    assert bundle["total"] == 5  # one per instrument, both languages in it
+    instruments = {instrument for instrument, _locale in content.questionnaires}
+    assert bundle["total"] == len(instruments)  # one per instrument, both languages in it
+    assert {e["resource"]["url"].rsplit("/", 1)[1] for e in bundle["entry"]} == instruments
     for entry in bundle["entry"]:
         resource = entry["resource"]
         assert entry["fullUrl"] == f"{ADDRESS}/Questionnaire/{resource['id']}"
@@ -113,13 +115,14 @@ def test_questionnaires_are_searched_read_and_counted(fhir, content):
     assert ok(fhir(f"/Questionnaire?version={canonical}"))["total"] == 1
     for query in ("_summary=count", "_count=0"):
         counted = ok(fhir(f"/Questionnaire?{query}"))
-        assert counted["total"] == 5 and "entry" not in counted
+        assert counted["total"] == len(instruments) and "entry" not in counted
 
 
-def test_a_questionnaire_served_is_kept_as_its_versions_snapshot(fhir, db):
+def test_a_questionnaire_served_is_kept_as_its_versions_snapshot(fhir, db, content):
     assert not list(db.query("SELECT 1 FROM content_snapshots"))
     ok(fhir("/Questionnaire"))
-    assert len(list(db.query("SELECT 1 FROM content_snapshots"))) == 10  # 5 x da, en
+    # one snapshot per instrument and language
+    assert len(list(db.query("SELECT 1 FROM content_snapshots"))) == len(content.questionnaires)
 
 
 # --- read by id -------------------------------------------------------------------------------
@@ -164,10 +167,16 @@ def test_a_key_never_sees_another_clinics_data(fhir, db, clinics):
     assert subjects == {f"Patient/{pseudonym_of(db, clinics['ours'])}"}
 
 
-def test_searches_count_and_point_at_the_api(fhir, clinics):
+def submitted_instruments(db, course_id: int) -> list[str]:
+    """What the course's submitted timepoints asked: their questionnaires and the safety check."""
+    return [instrument for tp in courses.list_timepoints(db, course_id) if tp["submitted_at"]
+            for instrument in [*tp["questionnaires"], "safety"]]
+
+
+def test_searches_count_and_point_at_the_api(fhir, db, clinics):
     bundle = ok(fhir("/QuestionnaireResponse"))
     Bundle.model_validate(bundle)
-    assert bundle["total"] == 4
+    assert bundle["total"] == len(submitted_instruments(db, clinics["ours"]))
     for entry in bundle["entry"]:
         assert entry["fullUrl"] == f"{ADDRESS}/QuestionnaireResponse/{entry['resource']['id']}"
         assert ok(fhir(entry["fullUrl"].removeprefix(f"http://localhost{FHIR}"))) == \
@@ -222,7 +231,7 @@ def test_fhirpy_reads_a_response_and_follows_its_questionnaire_and_subject(
 
     client = SyncFHIRClient(f"{live_server}{FHIR}", authorization=f"Bearer {key}")
     responses = client.resources("QuestionnaireResponse").fetch_all()
-    assert len(responses) == 4
+    assert len(responses) == len(submitted_instruments(db, clinics["ours"]))
     odi = next(r for r in responses if "/odi|" in r["questionnaire"])
     again = client.reference("QuestionnaireResponse", odi["id"]).to_resource()
     assert again.serialize() == odi.serialize()

@@ -1,8 +1,10 @@
 """Schedule arithmetic: every timepoint of every pathway, moved visits and the 12-month limit.
 
-Pure unit tests of ``courses.schedule``: no app, no database. The expected values are
-written out from docs/pathways.md and the files in content/pathways/, so a change
-to either shows up here.
+Pure unit tests of ``courses.schedule``: no app, no database. The expected dates and codes
+are written out from docs/pathways.md and the files in content/pathways/, so a change
+to either shows up here. Which questionnaires a visit asks is read from the pathway file
+itself (an instrument added there must not break this test), and the outcome measures
+written out here must be among them.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -19,10 +22,11 @@ from patientapp.courses.schedule import add_months, follow_up_limit, plan
 
 PATHWAYS = load_pathways(PROJECT_ROOT / "content")
 FIRST = date(2026, 3, 2)  # a Monday
+# The outcome measures each visit asks at least; the pathway file may add more (risk, gpe).
 BACK, LUMBAR, NECK = ("nprs", "odi", "psfs"), ("nprs", "odi", "psfs"), ("nprs", "ndi", "psfs")
 
 # key, code, days after the first visit, send / remind days before, expires days after,
-# questionnaires, final
+# outcome measures asked (at least), final
 EXPECTED = {
     "primary-low-back-pain": [
         ("baseline", "0261", 7, 5, 2, 3, BACK, False),
@@ -46,6 +50,13 @@ EXPECTED = {
 ROWS = [(pathway, *row) for pathway, rows in EXPECTED.items() for row in rows]
 
 
+def file_questionnaires(pathway: str, key: str) -> tuple[str, ...]:
+    """The questionnaires a timepoint names in its pathway file, read without the loader."""
+    raw = yaml.safe_load((PROJECT_ROOT / "content" / "pathways" / f"{pathway}.yaml")
+                         .read_text(encoding="utf-8"))
+    return tuple(next(t for t in raw["timepoints"] if t["key"] == key)["questionnaires"])
+
+
 def days(n: int) -> timedelta:
     return timedelta(days=n)
 
@@ -66,15 +77,16 @@ def test_every_timepoint_is_planned_in_order(pathway):
 
 
 @pytest.mark.parametrize(
-    "pathway, key, code, offset, send_before, remind_before, expires_after, questionnaires, final",
+    "pathway, key, code, offset, send_before, remind_before, expires_after, measures, final",
     ROWS, ids=[f"{row[0]}:{row[1]}" for row in ROWS])
 def test_each_timepoint_has_its_code_dates_and_questionnaires(
-        pathway, key, code, offset, send_before, remind_before, expires_after, questionnaires,
+        pathway, key, code, offset, send_before, remind_before, expires_after, measures,
         final):
     tp = by_key(plan(PATHWAYS[pathway], FIRST))[key]
     visit = FIRST + days(offset)
     assert (tp.code, tp.visit_date, tp.questionnaires, tp.is_final) == (
-        code, visit, questionnaires, final)
+        code, visit, file_questionnaires(pathway, key), final)
+    assert [q for q in tp.questionnaires if q in measures] == list(measures)
     assert tp.send_on == visit - days(send_before)
     assert tp.remind_on == visit - days(remind_before)
     assert tp.expires_on == visit + days(expires_after)
