@@ -1,4 +1,7 @@
-"""Score exports: CSV of the rows ``queries.list_score_rows`` gives, no names or contact details."""
+"""Score exports: CSV of the rows ``queries.list_score_rows`` gives, no names or contact details.
+
+A score's value is written as Python's ``repr`` of the number (exact, "44.0"); the risk
+questionnaire's answers as they are stored (an answer id, a number of days, pain sites)."""
 
 from __future__ import annotations
 
@@ -12,6 +15,13 @@ CSV_COLUMNS = ["course_id", "pathway", "timepoint", "instrument", "item", "value
                "submitted_at", "completed_in", "completed_by"]
 
 
+def csv_value(value) -> str:
+    """A row's value as the CSV cell shows it."""
+    if value is None:
+        return ""
+    return repr(value) if isinstance(value, float) else str(value)
+
+
 def write_csv(rows: Iterable[dict], out: TextIO) -> int:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore",
                             lineterminator="\n")
@@ -19,6 +29,6 @@ def write_csv(rows: Iterable[dict], out: TextIO) -> int:
     count = 0
     for row in rows:
         writer.writerow({**row, "valid": "true" if row["valid"] else "false",
-                         "value": "" if row["value"] is None else repr(row["value"])})
+                         "value": csv_value(row["value"])})
         count += 1
     return count

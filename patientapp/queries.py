@@ -84,25 +84,41 @@ def save_audit_entry(db: Database, actor_type: str, actor_id: int | None,
 
 # --- the score export ------------------------------------------------------------------
 
+# Instruments without a score whose answers the export carries one row per question, the
+# answer as stored: an answer id, a number of days, or the ids of the ticked pain sites
+# separated by spaces (docs/integration.md).
+ANSWERED_INSTRUMENTS = ("risk",)
+_SCORE_ROWS = ("SELECT course_id, timepoint_id, instrument, item, value, valid FROM scores")
+_ANSWER_ROWS = (
+    "SELECT responses.course_id, responses.timepoint_id, responses.instrument,"
+    " answer.key AS item, CASE WHEN answer.type = 'array' THEN (SELECT group_concat(ticked.value,"
+    " ' ') FROM json_each(answer.value) AS ticked) ELSE answer.value END AS value, 1 AS valid"
+    " FROM responses, json_each(responses.answers) AS answer"
+    " WHERE responses.status = 'submitted' AND responses.instrument IN ({})")
+
+
 def list_score_rows(db: Database, clinic_id: int | None = None,
                     since: str | None = None) -> Iterator[dict]:
-    """One row per score of courses whose patient consented to passing answers on."""
-    where, params = ["courses.consent = 'given'"], []
+    """One row per score, and per answer of an unscored instrument (the risk questionnaire),
+    of courses whose patient consented to passing answers on."""
+    where, params = ["courses.consent = 'given'"], list(ANSWERED_INSTRUMENTS)
     if clinic_id is not None:
         where.append("courses.clinic_id = ?")
         params.append(clinic_id)
     if since:
         where.append("timepoints.submitted_at >= ?")
         params.append(since)
+    answers = _ANSWER_ROWS.format(", ".join("?" for _ in ANSWERED_INSTRUMENTS))
     return db.query(
-        "SELECT scores.course_id, courses.pathway, timepoints.key AS timepoint,"  # nosec B608
-        " scores.instrument, scores.item, scores.value, scores.valid,"
+        "SELECT result.course_id, courses.pathway, timepoints.key AS timepoint,"  # nosec B608
+        " result.instrument, result.item, result.value, result.valid,"
         " timepoints.submitted_at,"
         " CASE WHEN timepoints.completed_by IS NULL THEN 'link' ELSE 'consultation' END"
-        " AS completed_in, coalesce(clinicians.name, '') AS completed_by FROM scores"
-        " JOIN courses ON courses.id = scores.course_id"
-        " JOIN timepoints ON timepoints.id = scores.timepoint_id"
+        " AS completed_in, coalesce(clinicians.name, '') AS completed_by"
+        f" FROM ({_SCORE_ROWS} UNION ALL {answers}) AS result"
+        " JOIN courses ON courses.id = result.course_id"
+        " JOIN timepoints ON timepoints.id = result.timepoint_id"
         " LEFT JOIN clinicians ON clinicians.id = timepoints.completed_by"
         f" WHERE {' AND '.join(where)}"
-        " ORDER BY scores.course_id, timepoints.position, scores.instrument, scores.item", params)
-
+        " ORDER BY result.course_id, timepoints.position, result.instrument, result.item",
+        params)

@@ -23,9 +23,10 @@ from patientapp.accounts import save_clinic, save_clinician
 from patientapp.api import openapi, search
 from patientapp.api import queries as api_db
 from patientapp.checks import date_window
+from patientapp.content import RISK_ITEMS
 from patientapp.courses import queries as courses
 from patientapp.db import connect
-from patientapp.exports import CSV_COLUMNS
+from patientapp.exports import CSV_COLUMNS, csv_value
 from patientapp.timeutil import local_date, utcnow
 
 PASSWORD = "correct horse battery"
@@ -190,7 +191,7 @@ def test_scores_have_the_csv_columns_and_values(api, runner, db, data, clinic_id
     for row, line in zip(body["items"], ours, strict=True):
         assert {k: str(v) for k, v in row.items() if k not in ("value", "valid")} == \
             {k: v for k, v in line.items() if k not in ("value", "valid")}
-        assert line["value"] == ("" if row["value"] is None else repr(row["value"]))
+        assert line["value"] == csv_value(row["value"])
         assert line["valid"] == str(row["valid"]).lower()
 
 
@@ -213,6 +214,22 @@ def test_since_is_a_day_in_clinic_time_everywhere(api, runner, db, content, enro
                     if e["resource"]["resourceType"] == "QuestionnaireResponse"])
     assert found("2026-03-02") > 0
     assert found("2026-03-03") == 0
+
+
+def test_scores_carry_the_gpe_and_every_risk_answer(api, db, data):
+    """The GPE as a score (1 much better … 7 much worse), the risk questionnaire (no score)
+    as one row per question with the answer as stored."""
+    rows = api(f"/api/v1/courses/{data['back']}/scores").get_json()["items"]
+    risk = {r["item"]: r["value"] for r in rows if r["instrument"] == "risk"}
+    stored = json.loads(next(db.query(
+        "SELECT answers FROM responses WHERE course_id = ? AND instrument = 'risk'",
+        [data["back"]]))["answers"])
+    assert set(risk) == set(RISK_ITEMS) == set(stored)
+    for item, value in stored.items():
+        assert risk[item] == (" ".join(value) if isinstance(value, list) else value), item
+    assert {r["timepoint"] for r in rows if r["instrument"] == "risk"} == {"baseline"}
+    gpe = [r for r in rows if r["instrument"] == "gpe"]
+    assert [(r["timepoint"], r["value"], r["valid"]) for r in gpe] == [("final", 2.0, True)]
 
 
 def test_scores_since_a_date(api, data):
@@ -272,22 +289,29 @@ def searchset(response) -> dict:
     return bundle
 
 
+def submitted_instruments(db, course_id: int) -> list[str]:
+    """What the course's submitted timepoints asked: their questionnaires and the safety check."""
+    return [instrument for tp in courses.list_timepoints(db, course_id) if tp["submitted_at"]
+            for instrument in [*tp["questionnaires"], "safety"]]
+
+
 def test_questionnaire_responses_by_patient_and_date(api, db, data):
     everything = searchset(api("/api/v1/fhir/QuestionnaireResponse"))
-    # nprs, odi, psfs and safety, three times; the risk questionnaire at both baselines,
-    # the GPE at the final consultation
-    assert everything["total"] == 3 * 4 + 2 + 1
+    # one per questionnaire (and safety check) of each submitted timepoint
+    asked = {course: submitted_instruments(db, data[course]) for course in ("lumbar", "back")}
+    assert everything["total"] == sum(map(len, asked.values()))
     patient = pseudonym(db, data["back"])
     mine = searchset(api(f"/api/v1/fhir/QuestionnaireResponse?patient=Patient/{patient}"))
-    assert mine["total"] == 10
+    assert mine["total"] == len(asked["back"])
     assert {e["resource"]["subject"]["reference"] for e in mine["entry"]} == {
         f"Patient/{patient}"}
     tomorrow = TODAY + timedelta(days=1)
     assert searchset(api(f"/api/v1/fhir/QuestionnaireResponse?date=ge{tomorrow}"))[
         "total"] == 0
     window = f"date=ge{TODAY - timedelta(days=1)}&date=lt{tomorrow}"
-    assert searchset(api(f"/api/v1/fhir/QuestionnaireResponse?{window}"))["total"] == 15
-    assert searchset(api(f"/api/v1/fhir/QuestionnaireResponse?date={TODAY}"))["total"] == 15
+    for query in (window, f"date={TODAY}"):
+        found = searchset(api(f"/api/v1/fhir/QuestionnaireResponse?{query}"))
+        assert found["total"] == everything["total"], query
 
 
 def test_observations_by_code(api, data):

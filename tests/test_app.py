@@ -12,7 +12,7 @@ import pytest
 
 from patientapp import create_app
 from patientapp.config import PROJECT_ROOT, ConfigurationError, check_production
-from patientapp.content import ContentError, load_content
+from patientapp.content import RISK_ITEMS, ContentError, load_content
 from patientapp.db import connect
 
 
@@ -264,6 +264,34 @@ def test_export_csv_has_a_header_and_one_row_per_score_without_names(runner):
     odi = [r for r in rows if r["instrument"] == "odi"]
     assert odi and all(r["valid"] in ("true", "false") for r in rows)
     assert any(r["instrument"] == "nprs" and r["item"] == "leg" for r in rows)
+
+
+def test_export_csv_carries_the_gpe_and_every_risk_answer(runner, db):
+    """Every submitted, consenting timepoint that asked the GPE has its rating (1-7) as a
+    score row; every one that asked the risk questionnaire a row per question, the answer
+    as stored (pain sites space-separated)."""
+    runner.invoke(args=["demo"])
+    rows = list(csv.DictReader(io.StringIO(runner.invoke(args=["export-csv"]).output)))
+    exported: dict[tuple, dict] = {}
+    for row in rows:
+        exported.setdefault((int(row["course_id"]), row["timepoint"], row["instrument"]),
+                            {})[row["item"]] = row["value"]
+    asked = list(db.query(
+        "SELECT responses.course_id, timepoints.key, responses.instrument, responses.answers"
+        " FROM responses JOIN timepoints ON timepoints.id = responses.timepoint_id"
+        " JOIN courses ON courses.id = responses.course_id WHERE courses.consent = 'given'"
+        " AND responses.status = 'submitted' AND responses.instrument IN ('risk', 'gpe')"))
+    assert {r["instrument"] for r in asked} == {"risk", "gpe"}  # the demo has both
+    for response in asked:
+        found = exported[(response["course_id"], response["key"], response["instrument"])]
+        stored = json.loads(response["answers"])
+        if response["instrument"] == "gpe":
+            assert found == {"": repr(float(stored["rating"]))}
+            continue
+        assert list(found) == sorted(RISK_ITEMS) and set(stored) == set(RISK_ITEMS)
+        for item, value in stored.items():
+            text = " ".join(value) if isinstance(value, list) else value
+            assert found[item] == (repr(float(text)) if isinstance(text, int) else text)
 
 
 def test_export_csv_rejects_a_bad_date(runner):

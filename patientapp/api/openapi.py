@@ -8,6 +8,7 @@ schemathesis against it.
 from __future__ import annotations
 
 from ..fhir import appointments
+from ..queries import ANSWERED_INSTRUMENTS
 from ..scoring import INSTRUMENTS
 from . import search, writes
 
@@ -223,16 +224,22 @@ SCHEMAS = {
                        "timepoints": {"type": "array",
                                       "items": {"$ref": "#/components/schemas/Timepoint"}}}},
     "Score": {
-        "type": "object", "description": "One score; the columns of `flask export-csv`.",
+        "type": "object", "description": "One score, or one answer of the risk questionnaire"
+                                         " (which has no score); the columns of"
+                                         " `flask export-csv`.",
         "required": ["course_id", "pathway", "timepoint", "instrument", "item", "value",
                      "valid", "submitted_at", "completed_in", "completed_by"],
         "properties": {"course_id": {"type": "integer"}, "pathway": {"type": "string"},
                        "timepoint": {"type": "string"},
                        "instrument": {"type": "string",
-                                      "enum": list(INSTRUMENTS)},
+                                      "enum": [*INSTRUMENTS, *ANSWERED_INSTRUMENTS]},
                        "item": {"type": "string",
-                                "description": "NPRS site, PSFS activity number, or empty."},
-                       "value": {"type": "number", "nullable": True},
+                                "description": "NPRS site, PSFS activity number, the risk "
+                                "question's id, or empty."},
+                       "value": {"anyOf": [
+                           {"type": "number", "nullable": True},
+                           {"type": "string", "description": "A risk answer as stored: the "
+                            "answer's id, or the ticked pain sites' ids separated by spaces."}]},
                        "valid": {"type": "boolean"},
                        "submitted_at": {"type": "string", "format": "date-time"},
                        "completed_in": {"type": "string", "enum": ["link", "consultation"],
