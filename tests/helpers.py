@@ -258,9 +258,9 @@ def _answer_for(step, content, pathway, odi, nprs, yes, activities, ratings):
         return safety_form(content, pathway, yes=yes)
     if step == "gpe":
         return {"answer": "2"}
-    if step.startswith("risk-"):
-        value = RISK_ANSWERS[step.removeprefix("risk-").replace("-", "_")]
-        return {"answer": value if isinstance(value, list) else str(value)}
+    if step.startswith("risk-"):  # every item's answer: the screen's form takes its own
+        return {item: value if isinstance(value, list) else str(value)
+                for item, value in RISK_ANSWERS.items()}
     raise AssertionError(step)
 
 

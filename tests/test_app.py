@@ -96,6 +96,7 @@ def _edit(path: Path, old: str, new: str) -> None:
     ("questionnaires/safety.en.yaml", "level: emergency", "level: panic", "needs a level"),
     ("questionnaires/psfs.en.yaml", "rating_question:", "rating:", "'rating_question'"),
     ("questionnaires/odi.en.yaml", "title:", "title: [unclosed", "cannot be read as YAML"),
+    ("questionnaires/risk.da.yaml", "    error:", "    fejl:", "'error' is missing"),
     ("pathways/lumbar-radiculopathy.yaml", "questionnaires: [nprs]", "questionnaires: [sf36]",
      "unknown questionnaires"),
     ("pathways/cervical-radiculopathy.yaml", "anchor: first_visit", "anchor: moon", "anchor"),

@@ -312,11 +312,14 @@ def test_the_safety_items_in_the_docs_are_the_content_files():
 
 
 def test_the_risk_items_in_the_docs_are_the_codes():
-    from patientapp.content import RISK_ITEMS
+    from patientapp.content import RISK_ITEMS, RISK_SCREENS
     rows = table_rows(SCORING, "Risk and work questionnaire")
     documented = {r[0].strip("`"): (r[1], re.findall(r"`(\w+)`", r[2])) for r in rows}
     assert documented == {item: (kind, list(answers))
                           for item, (kind, answers) in RISK_ITEMS.items()}
+    screens = {item: n for n, items in enumerate(RISK_SCREENS, start=1) for item in items}
+    assert {r[0].strip("`"): int(r[3]) for r in rows} == screens
+    assert f"{len(RISK_ITEMS)} questions on {len(RISK_SCREENS)} screens" in SCORING
 
 
 def test_the_risk_factors_in_the_docs_are_the_rules():

@@ -7,7 +7,7 @@ import json
 import pytest
 from helpers import answer_everything, safety_form
 
-from patientapp.content import RISK_ITEMS, SECTION_IDS
+from patientapp.content import RISK_ITEMS, RISK_SCREENS, SECTION_IDS
 from patientapp.queries import list_score_rows
 
 ODI_EXAMPLE = [1, 5, 4, 4, 3, 0, 1, 5, 3, 4]  # docs/scoring.md: 60
@@ -86,12 +86,14 @@ def test_a_whole_odi_is_scored_exactly_as_the_specification(client, db, enrol, c
         ("odi", "", 60.0), ("nprs", "back", 5.0), ("psfs", "", 4.0), ("psfs", "1", 4.0)}
 
 
-def test_progress_shows_position_within_the_questionnaire(client, enrol):
+def test_progress_shows_position_within_the_questionnaire(client, enrol, content):
     _, token = enrol(consent="given")
     page = client.get(f"/q/{token}/step/odi-3").page
     assert "ODI · 3 af 10" in " ".join(page.select_one(".progress-label").text.split())
-    # nprs back and leg + 10 odi + 2 psfs + 10 risk + safety
-    assert page.select_one("progress")["max"] == "25"
+    # nprs back and leg + 10 odi + 2 psfs + the risk screens + safety
+    sites = content.pathway("primary-low-back-pain").nprs_sites
+    screens = len(sites) + len(SECTION_IDS["odi"]) + 2 + len(RISK_SCREENS) + 1
+    assert page.select_one("progress")["max"] == str(screens)
 
 
 def test_answers_are_saved_as_the_patient_goes_and_resume_later(client, enrol):

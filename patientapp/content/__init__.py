@@ -13,6 +13,7 @@ from .instruments import (
     PATHWAY_IDS,
     RISK_ITEMS,
     RISK_MAX_DAYS,
+    RISK_SCREENS,
     SAFETY_LEVELS,
     SECTION_IDS,
     ContentError,
@@ -30,7 +31,8 @@ from .library import Exercise, Library
 from .loader import Content, load_content
 
 __all__ = ["ASKED_INSTRUMENTS", "GPE_POINTS", "INSTRUMENT_KINDS", "LOCALES", "NPRS_SITES",
-           "PATHWAY_IDS", "RISK_ITEMS", "RISK_MAX_DAYS", "SAFETY_LEVELS", "SECTION_IDS",
+           "PATHWAY_IDS", "RISK_ITEMS", "RISK_MAX_DAYS", "RISK_SCREENS", "SAFETY_LEVELS",
+           "SECTION_IDS",
            "Content", "ContentError", "EntryCode", "Exercise", "Library", "Pathway",
            "Questionnaire", "TimepointSpec", "load_content", "load_pathways",
            "load_questionnaire", "load_questionnaires", "read_yaml", "require"]

@@ -47,6 +47,11 @@ RISK_ITEMS = {
     "expectation": ("choice", ("very_likely", "likely", "unsure", "unlikely",
                                "very_unlikely")),
 }
+# The screens the risk questionnaire's items are asked on, in order: related questions share
+# one screen so the baseline stays short on a phone (every item exactly once, in order).
+RISK_SCREENS = (("pain_sites",), ("work_status", "sick_leave_days"), ("work_strain",),
+                ("worry", "movement_harm"), ("low_mood", "lost_interest"),
+                ("sleep", "expectation"))
 RISK_MAX_DAYS = 92  # "the last 3 months": at most 92 days
 GPE_POINTS = 7  # the global perceived effect: 1 = much better … 7 = much worse
 COMMON_FIELDS = ("title", "short_title", "version", "source", "copyright", "rendering_note",
@@ -185,6 +190,8 @@ def _check_risk(path: Path, data: dict) -> None:
             raise ContentError(path, f"item '{item['id']}' must have type: {answer_type}")
         if "hint" in item:
             require(path, item, "hint")
+        if answer_type == "choice":  # names the question in the error summary
+            require(path, item, "error")
         options = item.get("options", [])
         found = [o.get("id") if isinstance(o, dict) else None for o in options]
         if found != list(option_ids):

@@ -28,7 +28,7 @@ MESSAGES = {
                             max=flow.PSFS_ACTIVITY_MAX_LENGTH),
     "invalid_choice": _l("Choose one of the options shown."),
     "consent": _l("Choose yes or no."),
-    "choose_answer": _l("Choose the answer that fits you best."),
+    "choose_answer": _l("Choose the answer that fits you best."),  # the GPE
     "choose_sites": _l("Tick at least one place where you have pain."),
     "enter_days": _l("Write the number of days, from 0 to %(max)d. Write 0 if none.",
                      max=RISK_MAX_DAYS),
@@ -103,7 +103,7 @@ def safety_form(items: list[dict]) -> type[FlaskForm]:
     return type("SafetyForm", (FlaskForm,), fields)
 
 
-# --- the risk and work questionnaire: one item per screen, by the item's answer type --------
+# --- the risk and work questionnaire: a field per item on the screen, by its answer type ----
 
 def _days_in_range(form, field):
     text = field.data or ""
@@ -119,8 +119,9 @@ def _risk_sites(item: dict):
 
 
 def _risk_choice(item: dict):
+    # The item's own message names the question: a screen may ask two.
     return radio_choice(item["question"], [(o["id"], o["label"]) for o in item["options"]],
-                        MESSAGES["choose_answer"])
+                        item["error"])
 
 
 def _risk_days(item: dict):
@@ -132,13 +133,16 @@ def _risk_days(item: dict):
 RISK_FIELDS = {"sites": _risk_sites, "choice": _risk_choice, "days": _risk_days}
 
 
-def risk_item(questionnaire: Questionnaire, key: str) -> dict:
-    return next(item for item in questionnaire.items if item["id"] == key)
+def risk_items(questionnaire: Questionnaire, step: flow.Step) -> list[dict]:
+    """The items a risk screen asks (named by the step's key), in the content's order."""
+    wanted = step.key.split()
+    return [item for item in questionnaire.items if item["id"] in wanted]
 
 
 def risk_form(questionnaire: Questionnaire, step: flow.Step) -> type[FlaskForm]:
-    item = risk_item(questionnaire, step.key)
-    return type("RiskForm", (FlaskForm,), {"answer": RISK_FIELDS[item["type"]](item)})
+    """One field per item, named by the item's id."""
+    return type("RiskForm", (FlaskForm,), {
+        item["id"]: RISK_FIELDS[item["type"]](item) for item in risk_items(questionnaire, step)})
 
 
 def gpe_form(questionnaire: Questionnaire) -> type[FlaskForm]:

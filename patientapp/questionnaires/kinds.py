@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
 
-from ..content import INSTRUMENT_KINDS, RISK_ITEMS, SECTION_IDS, Questionnaire
+from ..content import INSTRUMENT_KINDS, RISK_SCREENS, SECTION_IDS, Questionnaire
 from . import flow, forms
 
 Review = list[tuple[str, str | None]]  # (question, answer text or None when unanswered)
@@ -181,26 +181,31 @@ def _safety_rows(screen: Screen) -> AnswerRows:
             for item in screen.safety_items if item["id"] in screen.answers]
 
 
-# --- the risk and work questionnaire: one item per screen; its type picks the field ---------
+# --- the risk and work questionnaire: related items share a screen; each item's type picks
+# its field. The step's key names the screen's items, separated by spaces. -------------------
 
 def _risk_screens(instrument: str, plan: Plan) -> list[tuple[str, str]]:
-    return [(f"risk-{item_id.replace('_', '-')}", item_id) for item_id in RISK_ITEMS]
+    return [(f"risk-{items[0].replace('_', '-')}", " ".join(items)) for items in RISK_SCREENS]
 
 
-def _risk_item(screen: Screen) -> dict:
-    return forms.risk_item(screen.questionnaire, screen.step.key)
+def _risk_items(screen: Screen) -> list[dict]:
+    return forms.risk_items(screen.questionnaire, screen.step)
 
 
 def _risk_to_form(screen: Screen) -> dict:
-    value = screen.answers.get(screen.step.key)
-    return {"answer": list(value) if isinstance(value, list) else _as_text(value)}
+    values = {item["id"]: screen.answers.get(item["id"]) for item in _risk_items(screen)}
+    return {item_id: list(value) if isinstance(value, list) else _as_text(value)
+            for item_id, value in values.items()}
+
+
+def _risk_value(item: dict, raw):
+    if item["type"] == "sites":  # in the content's order, whatever order was posted
+        return [o["id"] for o in item["options"] if o["id"] in raw]
+    return int(raw) if item["type"] == "days" else raw
 
 
 def _risk_from_form(screen: Screen, form) -> dict:
-    item, raw = _risk_item(screen), form.answer.data
-    if item["type"] == "sites":  # in the content's order, whatever order was posted
-        return {item["id"]: [o["id"] for o in item["options"] if o["id"] in raw]}
-    return {item["id"]: int(raw) if item["type"] == "days" else raw}
+    return {item["id"]: _risk_value(item, form[item["id"]].data) for item in _risk_items(screen)}
 
 
 def risk_answer_text(item: dict, value) -> str | None:
@@ -214,15 +219,18 @@ def risk_answer_text(item: dict, value) -> str | None:
     return ", ".join(labels.get(v, str(v)) for v in values)
 
 
+def _risk_answered(screen: Screen) -> bool:
+    return all(item_id in screen.answers for item_id in screen.step.key.split())
+
+
 def _risk_review(screen: Screen) -> Review:
-    item = _risk_item(screen)
-    return [(item["question"], risk_answer_text(item, screen.answers.get(item["id"])))]
+    return [(item["question"], risk_answer_text(item, screen.answers.get(item["id"])))
+            for item in _risk_items(screen)]
 
 
 def _risk_rows(screen: Screen) -> AnswerRows:
-    item = _risk_item(screen)
     return [(item["question"], risk_answer_text(item, screen.answers.get(item["id"])) or "–",
-             None)]
+             None) for item in _risk_items(screen)]
 
 
 # --- the global perceived effect: one 7-point answer ------------------------------------------
@@ -273,7 +281,8 @@ KINDS: dict[str, StepKind] = {kind.name: kind for kind in (
         "risk", "risk", _risk_screens,
         form=lambda s: forms.risk_form(s.questionnaire, s.step),
         to_form=_risk_to_form, from_form=_risk_from_form, review=_risk_review,
-        is_answered=_single_answered, answer_rows=_risk_rows),
+        is_answered=_risk_answered, answer_rows=_risk_rows, titled=True,
+        intro=lambda step: "intro" if step.number == 1 else None),
     StepKind(
         "gpe", "gpe", lambda instrument, plan: [("gpe", "rating")],
         form=lambda s: forms.gpe_form(s.questionnaire),

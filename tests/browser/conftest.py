@@ -93,20 +93,21 @@ def choose(page, value: str, name: str = "answer", tap: bool = False) -> None:
 
 
 def answer_risk_screens(page, go_on, tap: bool = False) -> int:
-    """Answer each screen of the risk questionnaire from what the screen offers (the first
-    tick box, a number field 0, else the first answer), going on with ``go_on(page)``.
-    Returns how many screens there were."""
+    """Answer every question on each screen of the risk questionnaire from what the screen
+    offers (of each group of tick boxes the first, a number field 0, of each group of radio
+    buttons the first answer), going on with ``go_on(page)``. Returns how many screens there
+    were."""
     count = 0
     while "/step/risk-" in page.url:
-        boxes, number = page.locator("input[type=checkbox]"), page.locator("[inputmode=numeric]")
-        if boxes.count():
-            label = page.locator(f"label[for='{boxes.first.get_attribute('id')}']")
+        form = page.locator("main form[method=post]")
+        groups: dict[str, str] = {}
+        for box in form.locator("input[type=checkbox], input[type=radio]").all():
+            groups.setdefault(box.get_attribute("name"), box.get_attribute("id"))
+        for first in groups.values():
+            label = page.locator(f"label[for='{first}']")
             label.tap() if tap else label.click()
-        elif number.count():
+        for number in form.locator("[inputmode=numeric]").all():
             number.fill("0")
-        else:
-            choose(page, page.locator("input[type=radio]").first.get_attribute("value"),
-                   tap=tap)
         go_on(page)
         count += 1
     return count

@@ -174,14 +174,20 @@ def test_every_patient_page_is_accessible(site, phone_js, axe_source, language):
     audit.check("step-risk-sites")
     audit.next()  # nothing ticked
     audit.check("step-risk-sites-error")
-    page.locator("label[for='answer-3']").click()
+    page.locator("label[for='pain_sites-3']").click()
     audit.next()
-    audit.check("step-risk-choice")
-    audit.choose("sick_leave_part")
-    audit.next()
+    audit.check("step-risk-work")  # two questions: a choice and a number of days
+    audit.choose("sick_leave_part", "work_status")
     page.locator("[inputmode=numeric]").fill("many")
     audit.next()
     audit.check("step-risk-days-error")
+    page.locator("[inputmode=numeric]").fill("3")
+    audit.next()
+    audit.choose("no", "work_strain")
+    audit.next()
+    audit.check("step-risk-pair")  # two choice questions
+    audit.next()  # neither answered: the summary names both
+    audit.check("step-risk-pair-error")
     answer_risk_screens(page, lambda p: audit.next())
     audit.check("step-safety")
     for radio in page.locator("input[value=no]").all():

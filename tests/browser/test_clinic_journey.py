@@ -11,7 +11,7 @@ import pytest
 
 from patientapp.accounts import save_clinic, save_clinician
 
-from .conftest import PHONE, choose, screenshot
+from .conftest import PHONE, answer_risk_screens, choose, screenshot
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery"
@@ -54,6 +54,9 @@ def test_enrol_answer_and_see_the_alert_on_the_dashboard(live_app, browser, devi
         elif step == "psfs-rate":
             for n in (1, 2, 3):
                 choose(phone, "3", f"rating_{n}")
+        elif step.startswith("risk-"):
+            answer_risk_screens(phone, lambda p: p.locator("button[value=next]").click())
+            continue
         elif step == "safety":
             for radio in phone.locator("input[value=no]").all():
                 phone.locator(f"label[for='{radio.get_attribute('id')}']").click()
@@ -83,6 +86,7 @@ def test_every_patient_page_is_within_its_weight_budget(live_app, browser):
     from patientapp.db import connect
     from patientapp.demo import create_demo
     from patientapp.exercises import queries as plans
+    from patientapp.questionnaires.kinds import build_steps
 
     db = connect(live_app.config["DATABASE"])
     clinic = save_clinic(db, "Fysio Weight", alert_emails="vagt@fysio.example")
@@ -95,10 +99,20 @@ def test_every_patient_page_is_within_its_weight_budget(live_app, browser):
         plans.PlanItem("bridge", sets=3, reps=10), plans.PlanItem("plank", sets=3, hold_seconds=20),
         plans.PlanItem("sciatic-nerve-slider-lying", sets=2, reps=10),
         plans.PlanItem("walking-programme", minutes=15)], 3, "Lidt og tit.")
-    token = courses.create_invitation(db, courses.list_timepoints(db, course_id)[0])
+    timepoints = courses.list_timepoints(db, course_id)
+    token = courses.create_invitation(db, timepoints[0])
     base = f"{live_app.config['BASE_URL']}/q/{token}"
-    pages = [base, f"{base}/step/nprs-back", f"{base}/step/odi-1", f"{base}/step/psfs-activities",
-             f"{base}/step/safety", f"{base}/review", f"{base}/my-data", f"{base}/read",
+    # Every screen of the baseline, and the final consultation's screens of other kinds (GPE).
+    final = next(tp for tp in timepoints if tp["is_final"])
+    final_base = f"{live_app.config['BASE_URL']}/q/{courses.create_invitation(db, final)}"
+    pathway = live_app.extensions["content"].pathway("lumbar-radiculopathy")
+    baseline = build_steps(timepoints[0]["questionnaires"], list(pathway.nprs_sites), True)
+    kinds = {step.kind for step in baseline}
+    pages = [base, *(f"{base}/step/{step.id}" for step in baseline),
+             *(f"{final_base}/step/{step.id}" for step in build_steps(
+                 final["questionnaires"], list(pathway.nprs_sites), True)
+               if step.kind not in kinds),
+             f"{base}/review", f"{base}/my-data", f"{base}/read",
              f"{base}/read/what-is-nerve-root-pain", f"{base}/exercises",
              f"{base}/exercises/bridge"]
     demo = create_demo(db, live_app.extensions["content"], live_app.config["BASE_URL"],

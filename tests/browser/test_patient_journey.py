@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from patientapp.content import RISK_ITEMS
+from patientapp.content import RISK_SCREENS
 from patientapp.db import connect
 
 from .conftest import PHONE, answer_risk_screens, choose, enrol_link, screenshot
@@ -67,7 +67,7 @@ def test_patient_completes_an_odi(live_app, browser, language, device, javascrip
         choose(page, "3", f"rating_{n}", tap)
     press(page, words["next"], tap)
     assert answer_risk_screens(page, lambda p: press(p, words["next"], tap), tap) == \
-        len(RISK_ITEMS)
+        len(RISK_SCREENS)
     for radio in page.locator("input[value=no]").all():
         choose(page, "no", radio.get_attribute("name"), tap)
     screenshot(page, f"patient-safety-{name}")
