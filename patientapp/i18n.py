@@ -74,12 +74,22 @@ def _babel(*args: str) -> None:
     CommandLineInterface().run(["pybabel", "-q", *args])
 
 
+# Babel skips folders whose name starts with "_" unless told which to ignore, which left the
+# strings of templates/_macros and templates/_partials untranslated.
+IGNORE_DIRS = ".* ._ __pycache__"
+
+
+def extract_args(output: Path) -> list[str]:
+    """The arguments of ``pybabel extract`` that write the catalog template to ``output``."""
+    return ["extract", "-F", str(PROJECT_ROOT / "babel.cfg"), "-k", "_l", "--no-location",
+            "--sort-output", "--omit-header", "--ignore-dirs", IGNORE_DIRS, "-o", str(output),
+            str(PROJECT_ROOT / "patientapp")]
+
+
 @translations_cli.command("extract")
 def extract() -> None:
     """Extract marked strings from code and templates into translations/messages.pot."""
-    _babel("extract", "-F", str(PROJECT_ROOT / "babel.cfg"), "-k", "_l", "--no-location",
-           "--sort-output", "--omit-header", "-o", str(PROJECT_ROOT / "translations/messages.pot"),
-           str(PROJECT_ROOT / "patientapp"))
+    _babel(*extract_args(PROJECT_ROOT / "translations/messages.pot"))
 
 
 @translations_cli.command("update")

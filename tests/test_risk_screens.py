@@ -63,6 +63,7 @@ def test_a_screen_answered_in_part_names_what_is_missing_and_keeps_the_rest(clie
                    for key in ("worry", "movement_harm"))
     response = client.post(f"/q/{link}/step/risk-worry", data={})
     assert response.status_code == 400
+    assert response.page.select_one(".error-summary h2").text == "Der er et problem"
     # each links to its question's first answer
     assert error_summary(response.page) == [("#worry-0", worry["error"]),
                                             ("#movement_harm-0", harm["error"])]
