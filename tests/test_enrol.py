@@ -380,3 +380,26 @@ def test_home_shows_upcoming_consultations_with_questionnaires_and_send_dates(cl
     send = week2 - timedelta(days=2)
     assert f"We send the link around {send.day} {send:%B} {send.year}." in upcoming[0]
     assert "Questionnaires: NPRS, ODI, PSFS, Compared with before." in upcoming[2]
+
+
+def _asked(db, course_id: int) -> dict[str, list[str]]:
+    return {tp["key"]: tp["questionnaires"] for tp in courses.list_timepoints(db, course_id)}
+
+
+def test_a_course_keeps_the_questionnaires_it_was_enrolled_with_until_a_visit_moves(
+        db, content, clinic_id):
+    """A course enrolled before the pathway file changed (here: before the GPE was added
+    to its final consultation and follow-ups) keeps its lists; moving a visit re-plans the
+    unanswered ones from today's file, and never changes a submitted one."""
+    pathway = content.pathway("primary-low-back-pain")
+    course_id = enrol_course(db, content, clinic_id)
+    today = {spec.key: list(spec.questionnaires) for spec in pathway.timepoints}
+    assert _asked(db, course_id) == today
+    before = {key: [q for q in asked if q not in ("gpe", "risk")] for key, asked in today.items()}
+    for tp in courses.list_timepoints(db, course_id):
+        db.execute("UPDATE timepoints SET questionnaires = ? WHERE id = ?",
+                   [json.dumps(before[tp["key"]]), tp["id"]])
+    submit_timepoint(db, content, course_id, "baseline")
+    assert _asked(db, course_id) == before  # frozen at enrolment
+    courses.move_visit(db, course_id, pathway, "final", FIRST + timedelta(days=84))
+    assert _asked(db, course_id) == {**today, "baseline": before["baseline"]}
