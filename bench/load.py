@@ -24,23 +24,18 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.seed import seed  # noqa: E402
+from bench.seed import enrol_visits, seed  # noqa: E402
 from patientapp import create_app  # noqa: E402
-from patientapp.courses import queries as courses  # noqa: E402
-from patientapp.db import connect, migrate, write_transaction  # noqa: E402
-from patientapp.questionnaires import queries as answers_db  # noqa: E402
+from patientapp.db import connect, migrate  # noqa: E402
 
 GUNICORN = ["--workers", "2", "--worker-class", "gthread", "--threads", "8",
             "--keep-alive", "5", "--log-level", "warning"]
-ODI = {k: 2 for k in ("pain_intensity", "personal_care", "lifting", "walking", "sitting",
-                      "standing", "sleeping", "sex_life", "social_life", "travelling")}
 
 
 def free_port() -> int:
@@ -151,25 +146,8 @@ def prepare(db_path: str, patients: int, active: int, ready: int) -> dict:
         clinic = save_clinic(db, "Bench Clinic")
         save_clinician(db, clinic, "bench@clinic.example", "Bench", "bench-password-123",
                        "admin")
-    pathway = content.pathway("primary-low-back-pain")
-    safety = [i["id"] for i in content.questionnaire("safety", "da")
-              .safety_items(pathway.id)]
-    tokens = {"open": [], "ready": []}
-    with app.app_context(), write_transaction(db):
-        for n in range(active + ready):
-            course_id = courses.enrol(db, courses.NewPatient(clinic, f"Bench {n}"), pathway,
-                                      date.today() - timedelta(days=1))
-            courses.record_consent(db, course_id, "given")
-            timepoint = courses.list_timepoints(db, course_id)[0]
-            token = courses.create_invitation(db, timepoint)
-            if n < active:
-                tokens["open"].append(token)
-                continue
-            for instrument, values in (("nprs", {"back": 5}), ("odi", ODI),
-                                       ("psfs", {"activities": ["Gå"], "ratings": {"1": 4}}),
-                                       ("safety", {i: "no" for i in safety})):
-                answers_db.save_answers(db, timepoint, instrument, "da", "bench", values)
-            tokens["ready"].append(token)
+    with app.app_context():
+        tokens = enrol_visits(db, content, clinic, active, ready)
     db.close()
     return tokens
 
