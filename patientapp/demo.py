@@ -182,7 +182,7 @@ def _enrol(db: Database, content: Content, clinic_id: int, clinician_id: int,
     course_id = courses.enrol(
         db, courses.NewPatient(clinic_id, patient.name, language=patient.language),
         content.pathway(patient.pathway), _first_visit_for(content, patient, today),
-        external_id=patient.external_id)
+        external_id=patient.external_id, clinician_id=clinician_id)  # the demo's own patients
     if patient.consent:
         courses.record_consent(db, course_id, patient.consent)
     for position, (key, answers) in enumerate(patient.done, start=1):

@@ -8,44 +8,77 @@ from sqlite_utils import Database
 
 from ..db import now, write_transaction
 
-# One query for the whole list. The CASE puts what needs action first: an alarm, then
-# worsening, then other alerts, new answers, unanswered questionnaires, then the rest.
+# One query for the whole list, in two passes. The first ranks every listed course by
+# need from what the sort needs (one pass over their timepoints and the open alerts, each
+# grouped once: no subquery per course); the CASE puts an alarm first, then worsening,
+# then other alerts, new answers, unanswered questionnaires, then the rest. Only the page
+# it keeps gets the second pass: the latest score of the course's main instrument and the
+# baseline's, through the scores index. :main maps each pathway to that instrument (JSON).
 COURSE_LIST_SQL = """
 WITH listed AS (
   SELECT courses.id AS course_id, courses.pathway, courses.status, courses.consent,
-    patients.name, patients.id AS patient_id,
-    (SELECT min(visit_date) FROM timepoints t WHERE t.course_id = courses.id
-       AND t.visit_date >= :today) AS next_visit,
-    (SELECT key FROM timepoints t WHERE t.course_id = courses.id AND t.submitted_at IS NULL
-       AND t.send_at <= :today AND t.visit_date >= :today ORDER BY position LIMIT 1) AS due_key,
-    (SELECT key FROM timepoints t WHERE t.course_id = courses.id AND t.submitted_at IS NULL
-       AND t.visit_date < :today ORDER BY position DESC LIMIT 1) AS overdue_key,
-    (SELECT max(submitted_at) FROM timepoints t WHERE t.course_id = courses.id)
-       AS last_submitted,
-    coalesce((SELECT max(t.submitted_at) FROM timepoints t WHERE t.course_id = courses.id)
-       > coalesce((SELECT viewed_at FROM course_views v WHERE v.course_id = courses.id
-                   AND v.clinician_id = :clinician), ''), 0) AS unseen_submission,
-    (SELECT count(*) FROM alerts a WHERE a.course_id = courses.id
-       AND a.acknowledged_at IS NULL AND a.kind = 'alarm') AS alarm_alerts,
-    (SELECT count(*) FROM alerts a WHERE a.course_id = courses.id
-       AND a.acknowledged_at IS NULL AND a.kind = 'worse') AS worse_alerts,
-    (SELECT count(*) FROM alerts a WHERE a.course_id = courses.id
-       AND a.acknowledged_at IS NULL AND a.kind NOT IN ('alarm', 'worse')) AS other_alerts
+    courses.clinician_id, patients.name, patients.id AS patient_id
   FROM courses JOIN patients ON patients.id = courses.patient_id
   WHERE courses.clinic_id = :clinic AND courses.status = :status
+    AND (:mine = 0 OR courses.clinician_id = :clinician)
     AND (:search = '' OR patients.name LIKE '%' || :search || '%' ESCAPE '\\')
+),
+visits AS (
+  SELECT listed.*,
+    min(CASE WHEN t.visit_date >= :today THEN t.visit_date END) AS next_visit,
+    coalesce(max(t.submitted_at IS NULL AND t.send_at <= :today AND t.visit_date >= :today),
+             0) AS due,
+    coalesce(max(t.submitted_at IS NULL AND t.visit_date < :today), 0) AS overdue,
+    max(t.submitted_at) AS last_submitted
+  FROM listed LEFT JOIN timepoints t ON t.course_id = listed.course_id
+  GROUP BY listed.course_id
+),
+open_alerts AS (
+  SELECT a.course_id, sum(a.kind = 'alarm') AS alarm_alerts,
+    sum(a.kind = 'worse') AS worse_alerts, sum(a.kind NOT IN ('alarm', 'worse')) AS other_alerts
+  FROM alerts a JOIN courses c ON c.id = a.course_id
+  WHERE a.acknowledged_at IS NULL AND c.clinic_id = :clinic AND c.status = :status
+  GROUP BY a.course_id
+),
+ranked AS (
+  SELECT visits.*,
+    coalesce(visits.last_submitted > coalesce(v.viewed_at, ''), 0) AS unseen_submission,
+    coalesce(open_alerts.alarm_alerts, 0) AS alarm_alerts,
+    coalesce(open_alerts.worse_alerts, 0) AS worse_alerts,
+    coalesce(open_alerts.other_alerts, 0) AS other_alerts
+  FROM visits LEFT JOIN open_alerts ON open_alerts.course_id = visits.course_id
+  LEFT JOIN course_views v ON v.course_id = visits.course_id AND v.clinician_id = :clinician
+),
+page AS (
+  SELECT *, CASE
+    WHEN alarm_alerts > 0 THEN 0
+    WHEN worse_alerts > 0 THEN 1
+    WHEN other_alerts > 0 THEN 2
+    WHEN unseen_submission THEN 3
+    WHEN overdue THEN 4
+    WHEN due THEN 5
+    ELSE 6
+  END AS priority FROM ranked
+  ORDER BY priority, coalesce(next_visit, '9999'), name, course_id
+  LIMIT :limit OFFSET :offset
+),
+main AS (SELECT key AS pathway, value AS instrument FROM json_each(:main)),
+scored AS (
+  SELECT page.*, main.instrument,
+    (SELECT s.value FROM scores s JOIN timepoints t ON t.id = s.timepoint_id
+      WHERE s.course_id = page.course_id AND s.instrument = main.instrument AND s.item = ''
+        AND s.valid = 1 AND s.value IS NOT NULL
+      ORDER BY t.position DESC LIMIT 1) AS latest_score,
+    (SELECT t.key FROM scores s JOIN timepoints t ON t.id = s.timepoint_id
+      WHERE s.course_id = page.course_id AND s.instrument = main.instrument AND s.item = ''
+        AND s.valid = 1 AND s.value IS NOT NULL
+      ORDER BY t.position DESC LIMIT 1) AS latest_timepoint,
+    (SELECT s.value FROM scores s JOIN timepoints t ON t.id = s.timepoint_id
+      WHERE s.course_id = page.course_id AND s.instrument = main.instrument AND s.item = ''
+        AND s.valid = 1 AND t.key = 'baseline') AS baseline_score
+  FROM page LEFT JOIN main ON main.pathway = page.pathway
 )
-SELECT *, CASE
-  WHEN alarm_alerts > 0 THEN 0
-  WHEN worse_alerts > 0 THEN 1
-  WHEN other_alerts > 0 THEN 2
-  WHEN unseen_submission THEN 3
-  WHEN overdue_key IS NOT NULL THEN 4
-  WHEN due_key IS NOT NULL THEN 5
-  ELSE 6
-END AS priority FROM listed
-ORDER BY priority, coalesce(next_visit, '9999'), name
-LIMIT :limit OFFSET :offset
+SELECT * FROM scored ORDER BY priority, coalesce(next_visit, '9999'), name, course_id
 """
 
 
@@ -54,12 +87,17 @@ def _like_escape(text: str) -> str:
 
 
 def list_courses(db: Database, clinic_id: int, clinician_id: int, today: str, search: str = "",
-                 status: str = "active", limit: int = 200, offset: int = 0) -> list[dict]:
-    """The patient list in one query, what needs action first."""
+                 status: str = "active", limit: int = 50, offset: int = 0, *,
+                 main_instruments: dict[str, str] | None = None,
+                 mine: bool = False) -> list[dict]:
+    """One page of the patient list in one query, what needs action first.
+
+    ``main_instruments`` maps a pathway id to the instrument whose latest score (and
+    baseline) each row carries; ``mine`` keeps the courses ``clinician_id`` treats."""
     return list(db.query(COURSE_LIST_SQL, {
         "clinic": clinic_id, "clinician": clinician_id, "today": today,
         "search": _like_escape(search.strip()), "status": status, "limit": limit,
-        "offset": offset}))
+        "offset": offset, "mine": int(mine), "main": json.dumps(main_instruments or {})}))
 
 
 def count_courses(db: Database, clinic_id: int, status: str = "active") -> int:

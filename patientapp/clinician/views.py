@@ -22,7 +22,7 @@ from ..web.errors import too_many_requests
 from ..web.params import int_arg
 from ..web.ratelimit import too_many
 from ..web.redirects import local_path_or
-from . import bp, forms, overview
+from . import bp, forms, overview, patient_list
 from . import gp_summary as summary_parts
 from . import queries as clinic_db
 from .auth import (
@@ -35,7 +35,9 @@ from .auth import (
 from .details import answer_rows, course_context, score_charts
 from .texts import links_held_back_message
 
-PAGE_SIZE = 200
+# One page of the patient list: what a clinician reads at a glance, and a cost that does
+# not grow with the clinic (the query ranks every course but details only this many).
+PAGE_SIZE = 50
 MAX_OFFSET = 10_000_000
 
 
@@ -96,15 +98,20 @@ def sign_out():
 @bp.get("/")
 def list_patients():
     status = "ended" if request.args.get("status") == "ended" else "active"
+    mine = request.args.get("mine") == "1"
     offset = int_arg("offset", 0, 0, MAX_OFFSET)
     search = clinic_db.get_session_search(get_db(), g.clinician["session_id"])
-    rows = clinic_db.list_courses(get_db(), g.clinician["clinic_id"], g.clinician["id"],
-                                  clinic_today().isoformat(), search, status, PAGE_SIZE + 1,
-                                  offset)
+    rows = clinic_db.list_courses(
+        get_db(), g.clinician["clinic_id"], g.clinician["id"], clinic_today().isoformat(),
+        search, status, PAGE_SIZE + 1, offset, mine=mine,
+        main_instruments=patient_list.main_instruments(
+            current_app.extensions["content"].pathways.values()))
     audit("view-patient-list", detail=status)
     held_back = not addresses.configured(queries.get_clinic(get_db(), g.clinician["clinic_id"]))
-    return render_template("clinician/patients.html", rows=rows[:PAGE_SIZE], status=status,
-                           risk_counts=risk_profile.list_counts(get_db(), rows[:PAGE_SIZE]),
+    page = rows[:PAGE_SIZE]
+    return render_template("clinician/patients.html", rows=patient_list.with_changes(page),
+                           risk_counts=risk_profile.list_counts(get_db(), page),
+                           status=status, mine=mine,
                            links_held_back=links_held_back_message() if held_back else None,
                            search=search, offset=offset, more=len(rows) > PAGE_SIZE,
                            page_size=PAGE_SIZE)
