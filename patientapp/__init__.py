@@ -8,7 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import config, db, i18n
 from .content import load_content
 from .extensions import babel, csrf
-from .web import errors, labels, logs, params, ratelimit, security, templating
+from .web import errors, fragments, labels, logs, params, ratelimit, security, templating
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -41,6 +41,7 @@ def _init_extensions(app: Flask) -> None:
     ratelimit.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+    fragments.init_app(app)
     labels.init_app(app)
 
 

@@ -109,10 +109,11 @@ def list_timepoints(db: Database, course_id: int) -> list[dict]:
     rows = db.query("SELECT timepoints.*, clinicians.name AS completed_by_name FROM timepoints"
                     " LEFT JOIN clinicians ON clinicians.id = timepoints.completed_by"
                     " WHERE timepoints.course_id = ? ORDER BY timepoints.position", [course_id])
-    return [_decode_timepoint(row) for row in rows]
+    return [decode_timepoint(row) for row in rows]
 
 
-def _decode_timepoint(row: dict) -> dict:
+def decode_timepoint(row: dict) -> dict:
+    """A timepoints row as the app uses it: its JSON columns read."""
     row["questionnaires"] = json.loads(row["questionnaires"])
     row["warning"] = json.loads(row["warning"]) if row.get("warning") else None
     return row
@@ -120,7 +121,7 @@ def _decode_timepoint(row: dict) -> dict:
 
 def get_timepoint(db: Database, timepoint_id: int) -> dict | None:
     rows = list(db.query("SELECT * FROM timepoints WHERE id = ?", [timepoint_id]))
-    return _decode_timepoint(rows[0]) if rows else None
+    return decode_timepoint(rows[0]) if rows else None
 
 
 def replan(db: Database, course_id: int, pathway: Pathway, moved: dict[str, date]) -> None:

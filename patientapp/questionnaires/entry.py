@@ -9,6 +9,7 @@ answer queues the clinic's notification whoever typed it.
 from __future__ import annotations
 
 from flask import current_app, request
+from flask_babel import get_locale
 
 from ..db import get_db
 from ..notifications import alarms as alarm_notifications
@@ -22,6 +23,18 @@ def build_form(visit: Visit, step: flow.Step):
     kind, screen = visit.kind(step), visit.screen(step)
     cls = kind.form(screen)
     return cls(data=kind.to_form(screen)) if request.method == "GET" else cls()
+
+
+def fragment_key(visit: Visit, step: flow.Step, form) -> tuple | None:
+    """The key the screen's question markup is kept under (web/fragments.py), or None when
+    it must be rendered afresh: a kind that is never kept, a POST, or errors to show."""
+    if request.method != "GET" or form.errors:
+        return None
+    state = visit.kind(step).fragment(visit.screen(step))
+    if state is None:
+        return None
+    q = visit.questionnaire(step.instrument)
+    return (step.kind, q.id, q.locale, q.content_version, step.id, str(get_locale()), state)
 
 
 def save_step(visit: Visit, step: flow.Step, form) -> bool:

@@ -60,6 +60,10 @@ class StepKind:
     titled: bool = False  # carries the questionnaire's title on every screen (several questions)
     raises_alarms: bool = False  # a yes here shows the advice page and alerts the clinic
     intro: Callable[[flow.Step], str | None] = lambda step: "intro"  # field shown under the title
+    # The answer state the screen's markup depends on, besides its content, when that
+    # markup may be rendered once and reused (web/fragments.py): None for never. Only
+    # kinds whose screen shows content and a choice among its options, never free text.
+    fragment: Callable[[Screen], tuple | None] = lambda screen: None
 
     @property
     def partial(self) -> str:
@@ -79,6 +83,10 @@ def _single_to_form(screen: Screen) -> dict:
 def _single_from_form(screen: Screen, form) -> dict:
     raw = form.answer.data
     return {screen.step.key: raw if raw == flow.NOT_APPLICABLE else int(raw)}
+
+
+def _single_fragment(screen: Screen) -> tuple:
+    return ("answer", _as_text(screen.answers.get(screen.step.key)))
 
 
 def _single_answered(screen: Screen) -> bool:
@@ -245,12 +253,12 @@ KINDS: dict[str, StepKind] = {kind.name: kind for kind in (
         "section", "sections", _section_screens,
         form=lambda s: forms.section_form(s.questionnaire, s.step),
         to_form=_single_to_form, from_form=_single_from_form, review=_section_review,
-        is_answered=_single_answered, answer_rows=_section_rows),
+        is_answered=_single_answered, answer_rows=_section_rows, fragment=_single_fragment),
     StepKind(
         "nprs", "nprs", _nprs_screens,
         form=lambda s: forms.nprs_form(s.questionnaire, s.step),
         to_form=_single_to_form, from_form=_single_from_form, review=_nprs_review,
-        is_answered=_single_answered, answer_rows=_nprs_rows),
+        is_answered=_single_answered, answer_rows=_nprs_rows, fragment=_single_fragment),
     StepKind(
         "psfs-activities", "psfs",
         lambda instrument, plan: [("psfs-activities", "")] if plan.names_activities else [],

@@ -10,6 +10,7 @@ from sqlite_utils import Database
 from .. import scoring
 from ..content import Questionnaire
 from ..content import queries as content_db
+from ..courses.queries import decode_timepoint
 from ..db import now, write_transaction
 from ..events import timepoint_submitting
 from ..notifications import addresses
@@ -17,6 +18,31 @@ from ..notifications import queries as notifications
 from . import flow
 
 BASELINE = "baseline"  # the key of every pathway's first timepoint (content.py checks it)
+
+
+# A visit's state in one statement: the timepoint's row, with its answers so far and the
+# course's fixed PSFS activities folded in as JSON (instead of three statements a page).
+VISIT_SQL = """
+SELECT timepoints.*,
+  (SELECT json_group_object(r.instrument, json(r.answers)) FROM responses r
+    WHERE r.timepoint_id = timepoints.id) AS visit_answers,
+  (SELECT json_group_array(json_object('position', a.position, 'text', a.text,
+                                       'baseline', a.baseline))
+    FROM (SELECT * FROM psfs_activities WHERE course_id = timepoints.course_id
+          ORDER BY position) a) AS visit_activities
+FROM timepoints WHERE timepoints.id = ?
+"""
+
+
+def get_visit_state(db: Database, timepoint_id: int) -> tuple[dict, dict[str, dict], list[dict]]:
+    """(the timepoint, its answers by instrument, the course's fixed PSFS activities), as
+    ``get_timepoint``, ``load_answers`` and ``list_fixed_activities`` give them."""
+    row = next(db.query(VISIT_SQL, [timepoint_id]))
+    answers = json.loads(row.pop("visit_answers") or "{}")
+    # json_group_array keeps the subquery's order in practice; sorted, it is certain.
+    activities = sorted(json.loads(row.pop("visit_activities") or "[]"),
+                        key=lambda a: a["position"])
+    return decode_timepoint(row), answers, activities
 
 
 def load_answers(db: Database, timepoint_id: int) -> dict[str, dict]:

@@ -93,7 +93,7 @@ def answer_step(step_id: str):
     else:
         status = 200
     return render_template(STEP_TEMPLATE, visit=visit, step=step, kind=visit.kind(step),
-                           form=form, index=index,
+                           form=form, index=index, fragment=entry.fragment_key(visit, step, form),
                            questionnaire=visit.questionnaire(step.instrument)), status
 
 

@@ -8,7 +8,6 @@ from flask import current_app, g
 from flask_babel import get_locale
 
 from ..content import Content, Pathway, Questionnaire
-from ..courses import queries as courses
 from ..db import get_db
 from . import flow, kinds
 from . import queries as answers_db
@@ -74,19 +73,27 @@ class Visit:
 
 
 def load_visit() -> Visit:
-    """The visit behind ``g.invitation`` (set by the blueprint's before_request)."""
+    """The visit behind ``g.invitation`` (set by the blueprint's before_request), read in
+    one statement."""
     invitation = g.invitation
-    return build_visit(invitation, courses.get_timepoint(get_db(), invitation["timepoint_id"]))
+    timepoint, answers, activities = answers_db.get_visit_state(get_db(),
+                                                                invitation["timepoint_id"])
+    return _visit(invitation, timepoint, answers, [a["text"] for a in activities])
 
 
 def build_visit(invitation: dict, timepoint: dict, content_locale: str | None = None) -> Visit:
     """A visit of one timepoint. ``invitation`` needs the course's ``course_id``,
     ``clinic_id``, ``pathway`` and ``consent`` (a link's row has them; so does a course)."""
     db = get_db()
-    pathway = current_app.extensions["content"].pathway(invitation["pathway"])
     fixed = [a["text"] for a in answers_db.list_fixed_activities(db, invitation["course_id"])]
-    visit = Visit(invitation, timepoint, pathway, answers_db.load_answers(db, timepoint["id"]),
-                  fixed, content_locale=content_locale)
+    return _visit(invitation, timepoint, answers_db.load_answers(db, timepoint["id"]), fixed,
+                  content_locale)
+
+
+def _visit(invitation: dict, timepoint: dict, answers: dict[str, dict], fixed: list[str],
+           content_locale: str | None = None) -> Visit:
+    pathway = current_app.extensions["content"].pathway(invitation["pathway"])
+    visit = Visit(invitation, timepoint, pathway, answers, fixed, content_locale=content_locale)
     visit.steps = kinds.build_steps(timepoint["questionnaires"], list(pathway.nprs_sites),
                                     psfs_names_activities=not fixed)
     return visit
