@@ -135,19 +135,21 @@ def measure(name: str, port: int, clients: int, seconds: float, make_job) -> dic
 
 
 def prepare(db_path: str, patients: int, active: int, ready: int) -> dict:
-    """Seed the clinic, then enrol patients whose links the benchmark uses."""
+    """Seed the clinic, then enrol patients whose links the benchmark uses (in a clinic of
+    their own, so the seeded clinic's list has exactly ``patients`` active courses)."""
+    from patientapp.accounts import save_clinic, save_clinician
     app = create_app({"DATABASE": db_path})
     content = app.extensions["content"]
     db = connect(db_path)
     migrate(db)
-    clinic = seed(db, content, patients) if patients else None
-    if clinic is None:
-        from patientapp.accounts import save_clinic, save_clinician
+    if patients:
+        seed(db, content, patients)
+    else:
         clinic = save_clinic(db, "Bench Clinic")
         save_clinician(db, clinic, "bench@clinic.example", "Bench", "bench-password-123",
                        "admin")
     with app.app_context():
-        tokens = enrol_visits(db, content, clinic, active, ready)
+        tokens = enrol_visits(db, content, save_clinic(db, "Bench Links"), active, ready)
     db.close()
     return tokens
 
@@ -191,6 +193,43 @@ def scenarios(port: int, tokens: dict, clients: int, seconds: float,
                     patient_list)]
 
 
+def worker_rss_mb(master: int) -> list[float]:
+    """Resident memory of each gunicorn worker (the master's children), in MB (Linux)."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    sizes = []
+    for pid in children:
+        status = Path(f"/proc/{pid}/status").read_text()
+        kb = next(int(line.split()[1]) for line in status.splitlines()
+                  if line.startswith("VmRSS:"))
+        sizes.append(kb / 1024)
+    return sizes
+
+
+def serve_until(port: int, tokens: dict, served: int, total: int, clients: int = 8) -> int:
+    """Patient pages and list pages, in the usual mix, until the server has answered
+    ``total`` requests (``served`` so far); returns the count."""
+    open_tokens, left, lock = tokens["open"], [total - served], threading.Lock()
+
+    def worker(index: int) -> None:
+        client = Client(port)
+        n = 0
+        while True:
+            with lock:
+                if left[0] <= 0:
+                    return
+                left[0] -= 1
+            token = open_tokens[(index * 97 + n) % len(open_tokens)]
+            client.request("GET", f"/q/{token}/step/odi-{n % 10 + 1}")
+            n += 1
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return max(total, served)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10)
@@ -217,6 +256,8 @@ def main() -> None:
     stop(hello)
     server, port = start("wsgi:app", {**env, "PATIENTAPP_DATABASE": big})
     results += scenarios(port, tokens, args.clients, args.seconds, threading.Lock())
+    served = serve_until(port, tokens, sum(r["requests"] for r in results[1:]), 10_000)
+    rss = worker_rss_mb(server.pid)
     stop(server)
     server, port = start("wsgi:app", {**env, "PATIENTAPP_DATABASE": small})
     small_page = scenarios(port, small_tokens, args.clients, args.seconds, threading.Lock())[0]
@@ -230,6 +271,8 @@ def main() -> None:
     for r in results:
         print(f"{r['name']:34} {r['rps']:8.0f} {r['rps'] / ceiling * 100:7.0f}% "
               f"{r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f} {r['errors']:7d}")
+    print(f"\nMemory: after {served:,} requests on the clinic's database, the gunicorn workers"
+          f" hold {', '.join(f'{mb:.1f}' for mb in rss)} MB resident (target: under 80 MB).")
     print(f"\n{args.clients} clients ((e): 8), {args.seconds:.0f} s each, gunicorn "
           f"{' '.join(GUNICORN)}, {os.cpu_count()} CPUs shared with the load generator.")
 

@@ -95,7 +95,9 @@ def enrol_visits(db, content, clinic: int, active: int, ready: int) -> dict[str,
             if n < active:
                 tokens["open"].append(token)
                 continue
-            for instrument, values in (("nprs", {"back": 5}), ("odi", ANSWERS["odi"]),
+            # Every screen answered (both pain sites), so a submit really submits.
+            nprs = dict.fromkeys(pathway.nprs_sites, 5)
+            for instrument, values in (("nprs", nprs), ("odi", ANSWERS["odi"]),
                                        ("psfs", {"activities": ["Gå"], "ratings": {"1": 4}}),
                                        ("safety", {i: "no" for i in safety})):
                 answers_db.save_answers(db, timepoint, instrument, "da", "bench", values)

@@ -195,12 +195,13 @@ def _response_id(db: Database, timepoint_id: int, instrument: str) -> int | None
 
 def _save_score(db: Database, response_id: int, timepoint: dict, instrument: str, item: str,
                 result: scoring.Score, stamp: str) -> None:
-    db.table("scores").insert({
-        "response_id": response_id, "course_id": timepoint["course_id"],
-        "timepoint_id": timepoint["id"], "instrument": instrument, "item": item,
-        "value": result.value, "valid": int(result.valid), "band": result.band,
-        "answered": result.answered, "reason": result.reason, "computed_at": stamp,
-    })
+    # A plain INSERT: sqlite-utils' table.insert() reads the table's columns first, each
+    # time, which was a fifth of a submit's CPU time (measured).
+    db.execute(
+        "INSERT INTO scores (response_id, course_id, timepoint_id, instrument, item, value,"
+        " valid, band, answered, reason, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [response_id, timepoint["course_id"], timepoint["id"], instrument, item, result.value,
+         int(result.valid), result.band, result.answered, result.reason, stamp])
 
 
 def course_scores(db: Database, course_id: int) -> list[dict]:
