@@ -100,3 +100,11 @@ def test_another_visit_gets_its_own_token_and_cannot_use_this_one(protected, enr
     assert my_token != their_token
     refused = theirs.post(f"/q/{token}/step/odi-1", data={"answer": "3", "csrf_token": my_token})
     assert refused.status_code == 400
+
+
+def test_reusing_the_token_leaves_cacheable_assets_alone(protected, enrol):
+    _, token = enrol(consent="given")
+    client = protected.test_client()
+    client.get(f"/q/{token}/step/odi-1")  # a session cookie with a CSRF token
+    asset = client.get("/static/css/app.css")
+    assert asset.status_code == 200 and "Cookie" not in asset.headers.get("Vary", "")

@@ -80,6 +80,11 @@ def reuse_csrf_token() -> None:
     token in the signed session cookie, exactly as before; a new session (sign-in, sign-out)
     has a new raw token and so gets a new signed one. Kept in process memory, not in the
     cookie: there it would make every request's cookie larger and slower to open."""
+    # Touching the session adds "Vary: Cookie" to the response: not for the public assets
+    # (cacheable), and not when there is no session cookie (so no token) to look at.
+    if request.path.startswith(PUBLIC_ASSETS) or \
+            current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        return
     field = _csrf_field()
     raw = session.get(field)
     if raw and field not in g and (signed := _signed_tokens().get(raw)):
@@ -88,7 +93,8 @@ def reuse_csrf_token() -> None:
 
 def keep_csrf_token(response: Response) -> Response:
     field = _csrf_field()
-    raw, signed = session.get(field), g.get(field)
+    signed = g.get(field)  # only set where a form was made, which read the session already
+    raw = session.get(field) if signed else None
     if raw and signed:
         tokens = _signed_tokens()
         if raw not in tokens:
