@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from helpers import PASSWORD
 
+from patientapp.accounts import save_clinician
 from patientapp.questionnaires import entry, flow
 from patientapp.questionnaires.kinds import KINDS, Screen, build_steps
 
@@ -108,3 +110,23 @@ def test_reusing_the_token_leaves_cacheable_assets_alone(protected, enrol):
     client.get(f"/q/{token}/step/odi-1")  # a session cookie with a CSRF token
     asset = client.get("/static/css/app.css")
     assert asset.status_code == 200 and "Cookie" not in asset.headers.get("Vary", "")
+
+
+def test_a_session_cleared_mid_request_gets_a_new_token_that_works(protected, db, clinic_id):
+    """An idle clinician opens the sign-in page: the session is cleared before the form is
+    made, so the form must carry a token for the new session, not the old one."""
+    save_clinician(db, clinic_id, "idle@clinic.example", "Idle", PASSWORD)
+    client = protected.test_client()
+    login = CSRF.search(client.get("/clinic/login").text)[1]
+    assert client.post("/clinic/login", data={"email": "idle@clinic.example",
+                                              "password": PASSWORD,
+                                              "csrf_token": login}).status_code == 302
+    old = CSRF.search(client.get("/clinic/").text)[1]  # signed and kept for this session
+    with client.session_transaction() as session:
+        session["seen"] = "2000-01-01T00:00:00+00:00"  # idle for years
+    page = client.get("/clinic/login").text  # cleared by the time-out, then the form
+    fresh = CSRF.search(page)[1]
+    assert fresh != old
+    response = client.post("/clinic/login", data={"email": "idle@clinic.example",
+                                                  "password": PASSWORD, "csrf_token": fresh})
+    assert response.status_code == 302  # signed in again: the token was this session's

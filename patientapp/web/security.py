@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from flask import Flask, Response, current_app, g, request, session
+from flask import Flask, Response, current_app, g, has_request_context, request, session
+from flask.ctx import _AppCtxGlobals
 
 TOKEN_BYTES = 32
 # Paths that hold no personal data and may be cached (stylesheet, script, drawings).
@@ -72,28 +73,34 @@ def _signed_tokens() -> dict[str, str]:
     return current_app.extensions.setdefault("csrf_signed", {})
 
 
-def reuse_csrf_token() -> None:
-    """Flask-WTF signs the session's raw CSRF token afresh on every request that shows a
-    form (``generate_csrf`` caches it in ``g`` for that request only): about 50 µs of HMAC,
-    JSON and base64 a page. The token it made for this session's raw token is put back in
-    ``g`` instead. A posted token is still checked by Flask-WTF alone, against the raw
-    token in the signed session cookie, exactly as before; a new session (sign-in, sign-out)
-    has a new raw token and so gets a new signed one. Kept in process memory, not in the
-    cookie: there it would make every request's cookie larger and slower to open."""
-    # Touching the session adds "Vary: Cookie" to the response: not for the public assets
-    # (cacheable), and not when there is no session cookie (so no token) to look at.
-    if request.path.startswith(PUBLIC_ASSETS) or \
-            current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
-        return
-    field = _csrf_field()
-    raw = session.get(field)
-    if raw and field not in g and (signed := _signed_tokens().get(raw)):
-        setattr(g, field, signed)
+class Globals(_AppCtxGlobals):
+    """``g``, which finds this visit's signed CSRF token at the moment Flask-WTF looks.
+
+    Flask-WTF signs the session's raw CSRF token afresh on every request that shows a form
+    (``generate_csrf`` keeps it in ``g`` for that request only): about 50 µs of HMAC, JSON
+    and base64 a page. It first asks whether ``g`` has the token; this answers with the one
+    signed earlier for the session's raw token as it is at that moment, so a session
+    cleared earlier in the request (sign-in, sign-out, idle time-out) gets a new one. A
+    posted token is still checked by Flask-WTF alone, against the raw token in the signed
+    session cookie, exactly as before. The signed tokens are kept in process memory, not in
+    the cookie: there they would make every request's cookie larger and slower to open.
+    """
+
+    def __contains__(self, item: str) -> bool:
+        if super().__contains__(item):
+            return True
+        if not has_request_context() or item != _csrf_field():
+            return False
+        raw = session.get(item)
+        signed = _signed_tokens().get(raw) if raw else None
+        if signed:
+            setattr(self, item, signed)
+        return signed is not None
 
 
 def keep_csrf_token(response: Response) -> Response:
     field = _csrf_field()
-    signed = g.get(field)  # only set where a form was made, which read the session already
+    signed = g.get(field)  # only where a form was made (which read the session)
     raw = session.get(field) if signed else None
     if raw and signed:
         tokens = _signed_tokens()
@@ -105,6 +112,6 @@ def keep_csrf_token(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(reuse_csrf_token)
+    app.app_ctx_globals_class = Globals
     app.after_request(keep_csrf_token)
     app.after_request(set_security_headers)
