@@ -23,6 +23,11 @@ ANSWERS = {
                            "standing", "sleeping", "sex_life", "social_life", "travelling")},
     "nprs": {"back": 5, "leg": 4},
     "psfs": {"activities": ["Gå en tur"], "ratings": {"1": 5}},
+    "risk": {"pain_sites": ["low_back", "legs"], "work_status": "sick_leave_part",
+             "sick_leave_days": 20, "work_strain": "no", "worry": "very",
+             "movement_harm": "agree", "low_mood": "some_days", "lost_interest": "not_at_all",
+             "sleep": "a_little", "expectation": "likely"},
+    "gpe": {"rating": 2},
     "safety": {},
 }
 
@@ -95,12 +100,12 @@ def enrol_visits(db, content, clinic: int, active: int, ready: int) -> dict[str,
             if n < active:
                 tokens["open"].append(token)
                 continue
-            # Every screen answered (both pain sites), so a submit really submits.
-            nprs = dict.fromkeys(pathway.nprs_sites, 5)
-            for instrument, values in (("nprs", nprs), ("odi", ANSWERS["odi"]),
-                                       ("psfs", {"activities": ["Gå"], "ratings": {"1": 4}}),
-                                       ("safety", {i: "no" for i in safety})):
-                answers_db.save_answers(db, timepoint, instrument, "da", "bench", values)
+            # Every screen of the timepoint answered (both pain sites), so a submit submits.
+            answers = {**ANSWERS, "nprs": dict.fromkeys(pathway.nprs_sites, 5),
+                       "safety": {i: "no" for i in safety}}
+            for instrument in (*timepoint["questionnaires"], "safety"):
+                answers_db.save_answers(db, timepoint, instrument, "da", "bench",
+                                        answers[instrument])
             tokens["ready"].append(token)
     return tokens
 
