@@ -130,3 +130,24 @@ def test_a_session_cleared_mid_request_gets_a_new_token_that_works(protected, db
     response = client.post("/clinic/login", data={"email": "idle@clinic.example",
                                                   "password": PASSWORD, "csrf_token": fresh})
     assert response.status_code == 302  # signed in again: the token was this session's
+
+
+def test_a_worker_loads_the_heavy_libraries_only_when_a_feature_needs_them(tmp_path):
+    """zxcvbn (12 MB of word lists), the FHIR R4B models (8 MB) and cryptography (6 MB) are
+    needed only to set a password, read an Appointment or check a two-factor code: a worker
+    that serves patient pages never loads them (bench/load.py prints its memory)."""
+    import subprocess  # nosec B404: our own interpreter, fixed arguments
+    import sys
+
+    heavy = ("zxcvbn", "fhir.resources", "cryptography")
+    script = (
+        "import sys\n"
+        "from patientapp import create_app\n"
+        f"app = create_app({{'SECRET_KEY': 'k' * 40, 'DATABASE': {str(tmp_path / 'w.db')!r}}})\n"
+        "client = app.test_client()\n"
+        "assert client.get('/').status_code == 200\n"
+        f"print([m for m in {heavy!r}\n"
+        "       if any(n == m or n.startswith(m + '.') for n in sys.modules)])\n")
+    found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           check=True)  # nosec B603
+    assert found.stdout.strip().splitlines()[-1] == "[]", found.stdout + found.stderr

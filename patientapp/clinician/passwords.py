@@ -17,8 +17,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from zxcvbn import zxcvbn
-
 MIN_LENGTH = 12
 MIN_SCORE = 3
 # zxcvbn only looks at the first characters; a longer password is no weaker for it.
@@ -58,5 +56,7 @@ def password_problem(password: str, hints: Iterable[str | None] = ()) -> str | N
         return "control"
     if len(password) < MIN_LENGTH:
         return "short"
+    from zxcvbn import zxcvbn  # its word lists are 12 MB: loaded when a password is set
+
     result = zxcvbn(password[:CHECKED_LENGTH], user_inputs=[*_words(hints), *DANISH_WORDS])
     return "guessable" if result["score"] < MIN_SCORE else None

@@ -19,10 +19,13 @@ import hmac
 import re
 import secrets
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import pyotp
 import segno
-from cryptography.fernet import Fernet, InvalidToken
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
 
 RECOVERY_CODES = 10
 RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
@@ -90,6 +93,8 @@ def hash_recovery_code(code: str) -> str:
 
 
 def _fernet(secret_key: str) -> Fernet:
+    from cryptography.fernet import Fernet  # 6 MB: loaded by the first two-factor sign-in
+
     # A key of its own for this purpose, derived from SECRET_KEY (HMAC as the KDF: the
     # input is already a long random key, so no stretching is needed).
     key = hmac.new(str(secret_key).encode(), b"patientapp two-factor secret",
@@ -102,6 +107,8 @@ def encrypt(secret: str, secret_key: str) -> str:
 
 
 def decrypt(stored: str, secret_key: str) -> str:
+    from cryptography.fernet import InvalidToken
+
     try:
         return _fernet(secret_key).decrypt(stored.encode()).decode()
     except (InvalidToken, ValueError) as error:

@@ -14,14 +14,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
-from fhir.resources.R4B.appointment import Appointment
 from pydantic import ValidationError
 
 from ..checks import N_
 from ..content import Pathway
 from ..courses.enrolment import Problem
 from ..timeutil import local_date
+
+if TYPE_CHECKING:
+    from fhir.resources.R4B.appointment import Appointment
 
 # Appointment.status, required binding (http://hl7.org/fhir/R4/valueset-appointmentstatus.html)
 STATUSES = ("proposed", "pending", "booked", "arrived", "fulfilled", "cancelled", "noshow",
@@ -53,6 +56,9 @@ class Booking:
 
 
 def _structure(body: dict) -> tuple[Appointment | None, list[Problem]]:
+    # The R4B models are 8 MB: loaded by the first Appointment, not by every worker.
+    from fhir.resources.R4B.appointment import Appointment
+
     try:
         return Appointment.model_validate(body), []
     except ValidationError as error:
